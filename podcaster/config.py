@@ -1,0 +1,153 @@
+"""Options for a run, where things live, and the presets in voices/."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import MISSING, dataclass, fields
+from datetime import timedelta
+from pathlib import Path
+
+import platformdirs
+
+from .errors import PresetError, UsageError
+from .types import Host, Style
+
+APP = "podcaster"
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def data_dir() -> Path:
+    """Per-user data folder (episodes live in its `episodes/`); PODCASTER_HOME overrides."""
+    return Path(os.environ.get("PODCASTER_HOME") or platformdirs.user_data_dir(APP))
+
+
+def cache_dir() -> Path:
+    """Converted models and other derived files; PODCASTER_CACHE overrides."""
+    return Path(os.environ.get("PODCASTER_CACHE") or platformdirs.user_cache_dir(APP))
+
+
+def default_out_dir() -> Path:
+    return data_dir() / "episodes"
+
+
+def bundled_voices_dir() -> Path:
+    """voices/ ships inside the wheel as podcaster/voices; a source checkout has it at the top."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "voices", here.parent / "voices"):
+        if candidate.is_dir():
+            return candidate
+    raise PresetError("the bundled voices/ folder is missing: reinstall podcaster")
+
+
+@dataclass
+class EpisodeOptions:
+    feeds: Path
+    out: Path
+    minutes: float = 5.0
+    host_a: str = "ava"
+    host_b: str = "kai"
+    style: str = "morning"
+    llm: str | None = None          # HF id, local folder or .gguf; None = automatic choice
+    tts: str | None = None          # HF id or local folder for Kokoro torch weights; None = automatic
+    runtime: str = "auto"           # auto | onnx | torch
+    device: str = "auto"
+    since: timedelta = timedelta(hours=24)
+    seed: int = 0
+
+    def validate(self) -> None:
+        if not self.minutes > 0:
+            raise UsageError(f"--minutes must be above 0 (got {self.minutes:g}); try --minutes 5")
+        if self.minutes > 120:
+            raise UsageError(f"--minutes {self.minutes:g} is too long; the limit is 120")
+        if self.device not in DEVICES:
+            raise UsageError(f"--device must be one of {', '.join(DEVICES)} (got {self.device!r})")
+        if self.runtime not in ("auto", "onnx", "torch"):
+            raise UsageError(f"--runtime must be auto, onnx or torch (got {self.runtime!r})")
+        if self.since <= timedelta(0):
+            raise UsageError("--since must be a positive duration such as 24h or 2d")
+        if self.host_a == self.host_b:
+            raise UsageError(f"--host-a and --host-b are both {self.host_a!r}; pick two different hosts")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'36h', '2d', '90m' -> timedelta."""
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    text = text.strip().lower()
+    try:
+        value = float(text[:-1])
+        unit = units[text[-1]]
+    except (ValueError, KeyError, IndexError):
+        raise UsageError(f"--since {text!r} is not a duration; use e.g. 24h, 2d or 90m") from None
+    return timedelta(**{unit: value})
+
+
+# ---- presets ---------------------------------------------------------------
+
+def _preset_path(kind: str, key: str) -> Path:
+    return bundled_voices_dir() / kind / f"{key}.toml"
+
+
+def preset_names(kind: str) -> list[str]:
+    return sorted(p.stem for p in (bundled_voices_dir() / kind).glob("*.toml"))
+
+
+def _read_preset(kind: str, key: str, cls) -> dict:
+    path = _preset_path(kind, key)
+    if not path.is_file():
+        label = "voice" if kind == "hosts" else "style"
+        raise PresetError(f"unknown {label} preset {key!r}; choose one of: {', '.join(preset_names(kind))}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise PresetError(f"{path}: not valid TOML ({e})") from None
+    wanted = [f.name for f in fields(cls) if f.name != "key"]
+    required = [f.name for f in fields(cls) if f.default is MISSING and f.name != "key"]
+    unknown = [k for k in data if k not in wanted]
+    missing = [k for k in required if k not in data]
+    if unknown:
+        raise PresetError(f"{path}: unknown field {unknown[0]!r}; the fields are {', '.join(wanted)}")
+    if missing:
+        raise PresetError(f"{path}: missing field {missing[0]!r}")
+    return data
+
+
+def _typed(path_hint: str, field_name: str, value, kind: type):
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise PresetError(f"{path_hint}: field {field_name!r} must be a {kind.__name__}")
+    return value
+
+
+def load_host(key: str) -> Host:
+    data = _read_preset("hosts", key, Host)
+    hint = str(_preset_path("hosts", key))
+    voices = data["kokoro_voices"]
+    if not isinstance(voices, list) or not voices or not all(isinstance(v, str) for v in voices):
+        raise PresetError(f"{hint}: field 'kokoro_voices' must be a non-empty list of voice names")
+    speed = _typed(hint, "speed", data.get("speed", 1.0), float)
+    if not 0.5 <= speed <= 2.0:
+        raise PresetError(f"{hint}: field 'speed' must be between 0.5 and 2.0")
+    return Host(key=key, name=_typed(hint, "name", data["name"], str),
+                persona=_typed(hint, "persona", data["persona"], str),
+                kokoro_voices=tuple(voices), speed=speed)
+
+
+def load_style(key: str) -> Style:
+    data = _read_preset("styles", key, Style)
+    hint = str(_preset_path("styles", key))
+    types = {f.name: f.type for f in fields(Style)}
+    kinds = {"str": str, "float": float, "int": int}
+    values = {name: _typed(hint, name, data[name], kinds[types[name]]) for name in data}
+    if not 0.5 <= values["speed"] <= 2.0:
+        raise PresetError(f"{hint}: field 'speed' must be between 0.5 and 2.0")
+    for name in ("words_per_minute", "words_per_story"):
+        if values[name] <= 0:
+            raise PresetError(f"{hint}: field {name!r} must be above 0")
+    return Style(key=key, **values)
+
+
+def load_prompts() -> dict[str, str]:
+    """Prompt templates (voices/prompts.toml): data, so tone changes need no code."""
+    path = bundled_voices_dir() / "prompts.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,59 @@
+"""User-facing errors: each kind carries the exit code the README documents.
+
+The CLI prints `error: <message>` on one line and exits with the code; anything
+that is not a PodcasterError is a bug and exits 1.
+"""
+
+
+class PodcasterError(Exception):
+    exit_code = 1
+
+
+class UsageError(PodcasterError):
+    """A flag or option value that cannot work (e.g. --minutes 0)."""
+    exit_code = 2
+
+
+class FeedsError(PodcasterError):
+    """The feeds list is missing, empty or has a line that is neither URL nor file."""
+    exit_code = 3
+
+
+class NoStoriesError(PodcasterError):
+    """No feed could be fetched, or they held no stories."""
+    exit_code = 4
+
+
+class PresetError(PodcasterError):
+    """An unknown or malformed voice or style preset."""
+    exit_code = 5
+
+
+class ModelError(PodcasterError):
+    """A model that cannot be found, loaded, or run on the chosen device."""
+    exit_code = 6
+
+
+class OutputError(PodcasterError):
+    """The output folder cannot be created or written."""
+    exit_code = 7
+
+
+class GenerationError(PodcasterError):
+    """The LLM or TTS could not produce a usable script or audio."""
+    exit_code = 8
+
+
+# The README's exit-code table is generated from this list (tests check they agree).
+EXIT_CODES = [
+    (0, "Episode made (or nothing to do)."),
+    (1, "Internal error: a bug; please report it with the log."),
+    (UsageError.exit_code, "Bad flag value, e.g. `--minutes 0` or an unknown `--device`."),
+    (FeedsError.exit_code, "Feeds list missing, empty, or a line that is neither a URL nor an existing file."),
+    (NoStoriesError.exit_code, "No feed could be fetched or parsed, or the feeds held no stories."),
+    (PresetError.exit_code, "Unknown or malformed voice or style preset."),
+    (ModelError.exit_code, "A model is not installed or cannot load, or `--device cuda` without a GPU."),
+    (OutputError.exit_code, "The output folder cannot be created or written."),
+    (GenerationError.exit_code, "The LLM or TTS could not produce a usable script or audio."),
+    (130, "Interrupted (Ctrl-C)."),
+]

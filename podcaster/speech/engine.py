@@ -1,0 +1,41 @@
+"""The TTS engine interface and the registry that loads one."""
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import PresetError
+from ..types import Host
+
+
+class TTSEngine(Protocol):
+    name: str           # engine and runtime, e.g. "kokoro-onnx"
+    model: str          # weights it runs, for logs and cache keys
+    sample_rate: int
+
+    def voices(self) -> list[str]: ...
+
+    def synthesize(self, text: str, voice: str, speed: float) -> np.ndarray:
+        """The whole text as float32 mono samples; long text is split and every chunk kept."""
+
+
+def pick_voice(host: Host, engine: TTSEngine) -> str:
+    """The host's first preferred voice that the engine's voice pack has."""
+    available = set(engine.voices())
+    for voice in host.kokoro_voices:
+        if voice in available:
+            return voice
+    raise PresetError(f"voice preset {host.key!r} wants one of {', '.join(host.kokoro_voices)}, "
+                      f"but the loaded voice pack ({engine.model}) has only: {', '.join(sorted(available))}")
+
+
+def load_tts(spec: str | None, runtime: str, device: str) -> TTSEngine:
+    """Load Kokoro-82M on the chosen runtime: torch (GPU or CPU) or onnx (CPU).
+
+    runtime 'auto' takes torch on a CUDA GPU when its weights are at hand, else onnx.
+    """
+    from . import kokoro
+    if runtime == "auto":
+        runtime = kokoro.auto_runtime(spec, device)
+    return kokoro.RUNTIMES[runtime](spec, device)

@@ -1,0 +1,183 @@
+"""Kokoro-82M on two runtimes with one text front end.
+
+Both runtimes phonemise with espeak-ng (kokoro-onnx's tokenizer), split the phonemes at
+punctuation into pieces the model accepts (<= 510 tokens), synthesise every piece and
+join them all, so a long line is never cut short.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from .. import models
+from ..errors import ModelError
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 24_000
+LANG = "en-us"
+PIECE_PAUSE_S = 0.15     # between the pieces of one long line, where punctuation split it
+
+
+def _drop_word_count_warnings(record: logging.LogRecord) -> bool:
+    return "words count mismatch" not in record.getMessage()
+
+
+def _quiet_phonemizer() -> None:
+    # espeak reports "words count mismatch" for most lines: harmless, and noise in a cron log.
+    # A filter, because phonemizer resets its logger's level on every call.
+    logger = logging.getLogger("phonemizer")
+    if _drop_word_count_warnings not in logger.filters:
+        logger.addFilter(_drop_word_count_warnings)
+
+
+def _tokenizer():
+    from kokoro_onnx.tokenizer import Tokenizer
+    _quiet_phonemizer()
+    return Tokenizer()
+
+
+class KokoroOnnx:
+    """kokoro-onnx on ONNX Runtime (CPU): the offline int8 weights or a local .onnx file."""
+    name = "kokoro-onnx"
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, model_path: Path, voices_path: Path):
+        from kokoro_onnx import Kokoro
+        _quiet_phonemizer()
+        self.model = model_path.name
+        self.kokoro = Kokoro(str(model_path), str(voices_path))
+
+    def voices(self) -> list[str]:
+        return list(self.kokoro.get_voices())
+
+    def synthesize(self, text: str, voice: str, speed: float) -> np.ndarray:
+        audio, _ = self.kokoro.create(text, voice=voice, speed=speed, lang=LANG,
+                                      sentence_pause=PIECE_PAUSE_S, clause_pause=PIECE_PAUSE_S)
+        return np.asarray(audio, dtype=np.float32)
+
+
+class KokoroTorch:
+    """The `kokoro` package's KModel in torch: hexgrad/Kokoro-82M from the hub, or a local folder."""
+    name = "kokoro-torch"
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, folder_or_id: str, config: Path, weights: Path, voices: dict[str, object], device: str):
+        from kokoro import KModel
+        self.model = folder_or_id
+        self.device = device
+        self.kmodel = KModel(repo_id=models.DEFAULT_TTS, config=str(config), model=str(weights)).to(device).eval()
+        self.tokenizer = _tokenizer()
+        self.tokenizer.vocab = self.kmodel.vocab
+        self._voices = voices   # name -> [510, 1, 256] voice pack: an array, a .pt path, or a callable giving one
+
+    def voices(self) -> list[str]:
+        return sorted(self._voices)
+
+    def _voice_pack(self, voice: str):
+        import torch
+        pack = self._voices[voice]
+        if callable(pack):
+            pack = pack()
+        if isinstance(pack, (str, Path)):
+            pack = torch.load(pack, map_location="cpu", weights_only=True)
+        pack = torch.as_tensor(pack, dtype=torch.float32)
+        self._voices[voice] = pack
+        return pack
+
+    def synthesize(self, text: str, voice: str, speed: float) -> np.ndarray:
+        import torch
+        from kokoro_onnx.chunker import split_phonemes
+        from kokoro_onnx.config import MAX_PHONEME_LENGTH
+        from kokoro_onnx.trim import trim
+        pack = self._voice_pack(voice)
+        phonemes = " ".join(self.tokenizer.phonemize(text, LANG).split())
+        pieces = []
+        for piece in split_phonemes(phonemes, MAX_PHONEME_LENGTH):
+            tokens = self.tokenizer.tokenize(piece)
+            if not tokens:
+                continue
+            ids = torch.tensor([[0, *tokens, 0]], dtype=torch.long, device=self.device)
+            ref_s = pack[min(len(tokens), len(pack)) - 1].to(self.device)
+            audio, _ = self.kmodel.forward_with_tokens(ids, ref_s, speed)
+            audio, _ = trim(audio.float().cpu().numpy().ravel())
+            pieces += [audio, np.zeros(int(PIECE_PAUSE_S * SAMPLE_RATE), np.float32)]
+        if not pieces:
+            raise ValueError(f"nothing to say in {text[:40]!r}")
+        return np.concatenate(pieces[:-1]).astype(np.float32)
+
+
+def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
+    """config, weights and voices for KModel: a local folder, or an HF repo (downloaded and cached)."""
+    name = spec or models.DEFAULT_TTS
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        config = folder / "config.json"
+        weights = next(iter(sorted(folder.glob("*.pth"))), None)
+        if not config.is_file() or weights is None:
+            raise ModelError(f"--tts {name}: a Kokoro folder needs config.json and a .pth weights file")
+        voices: dict = {p.stem: p for p in sorted((folder / "voices").glob("*.pt"))}
+        for npz in folder.glob("*.npz"):
+            with np.load(npz) as data:
+                voices.update({k: data[k] for k in data.files})
+        return name, config, weights, voices
+    from huggingface_hub import hf_hub_download, list_repo_files
+    try:
+        config = Path(hf_hub_download(name, "config.json"))
+        weights = Path(hf_hub_download(name, "kokoro-v1_0.pth"))
+        files = [f for f in list_repo_files(name) if f.startswith("voices/") and f.endswith(".pt")]
+    except Exception as e:  # the hub raises many kinds; all mean the same to the user
+        raise ModelError(f"could not get Kokoro weights {name} ({type(e).__name__}); "
+                         f"use --runtime onnx with the offline set, or --tts with a local folder") from None
+    # voice packs are fetched from the hub only when a host first speaks with them
+    voices = {Path(f).stem: (lambda f=f: hf_hub_download(name, f)) for f in files}
+    return name, config, weights, voices
+
+
+def load_torch(spec: str | None, device: str) -> KokoroTorch:
+    if importlib.util.find_spec("kokoro") is None:
+        raise ModelError("the torch runtime needs the kokoro package: pip install 'podcaster[gpu]'")
+    name, config, weights, voices = _torch_files(spec)
+    if not voices:
+        raise ModelError(f"Kokoro model {name} came with no voices")
+    engine = KokoroTorch(name, config, weights, voices, device)
+    log.info("TTS: Kokoro %s on torch/%s", name, device)
+    return engine
+
+
+def load_onnx(spec: str | None, device: str) -> KokoroOnnx:
+    if spec:
+        path = Path(spec).expanduser()
+        onnx = path if path.suffix == ".onnx" else next(iter(sorted(path.glob("*.onnx"))), None) if path.is_dir() else None
+        voices = next(iter(sorted((onnx.parent if onnx else path).glob("voices*"))), None) if onnx else None
+        if onnx is None or voices is None:
+            raise ModelError(f"--tts {spec}: the onnx runtime needs a folder with a .onnx model and a voices file")
+    else:
+        files = models.offline_kokoro_files()
+        if files is None:
+            raise ModelError(f"no Kokoro ONNX model installed; {models.OFFLINE_HINT}")
+        onnx, voices = files
+    if device == "cuda":
+        log.warning("the onnx runtime runs Kokoro on the CPU; use --runtime torch for the GPU")
+    engine = KokoroOnnx(onnx, voices)
+    log.info("TTS: Kokoro %s on onnxruntime/cpu", onnx.name)
+    return engine
+
+
+def auto_runtime(spec: str | None, device: str) -> str:
+    """torch on a GPU when the kokoro package and weights are at hand; onnx otherwise."""
+    if spec and Path(spec).expanduser().suffix == ".onnx":
+        return "onnx"
+    if spec and Path(spec).expanduser().is_dir():
+        return "torch" if any(Path(spec).expanduser().glob("*.pth")) else "onnx"
+    if device == "cuda" and importlib.util.find_spec("kokoro") is not None and (
+            spec or models.hub_is_cached(models.DEFAULT_TTS) or models.hub_is_reachable()):
+        return "torch"
+    return "onnx"
+
+
+RUNTIMES = {"onnx": load_onnx, "torch": load_torch}

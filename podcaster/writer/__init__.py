@@ -1,0 +1,105 @@
+"""Script writing: stories -> a two-host Script, one LLM call per segment.
+
+Segments: an opening, one per story, a sign-off. Each is asked for in the hosts'
+voices with the story delimited as data, then parsed and repaired (script.py);
+a segment that yields nothing usable is asked for again with another seed.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date as Date
+
+from ..errors import GenerationError
+from ..types import Host, Script, Story, Style, Turn
+from .llm import LLM
+from .script import parse_turns, validate_script
+
+log = logging.getLogger(__name__)
+
+SHOW_NAME = "The Daily Feed"
+MAX_SOURCE_CHARS = 2500     # of a story's text in the prompt: enough facts, bounded prefill
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class WordBudget:
+    opening: int
+    per_story: int
+    closing: int
+
+    @classmethod
+    def split(cls, total_words: int, stories: int) -> WordBudget:
+        frame = max(25, min(80, round(total_words * 0.07)))
+        return cls(frame, max(40, (total_words - 2 * frame) // max(stories, 1)), frame)
+
+
+def _spoken_date(day: Date) -> str:
+    return f"{day:%A}, {day:%B} {day.day}"
+
+
+def _segment_request(prompts: dict, kind: str, **values) -> str:
+    return prompts[kind].format(**values)
+
+
+def write_script(stories: list[Story], hosts: tuple[Host, Host], style: Style, llm: LLM, minutes: float,
+                 day: Date, prompts: dict[str, str], seed: int = 0,
+                 on_segment: Callable[[int, int], None] | None = None) -> Script:
+    a, b = hosts
+    names = {a.name.casefold(): a.key, b.name.casefold(): b.key}
+    budget = WordBudget.split(round(minutes * style.words_per_minute), len(stories))
+    system = prompts["system"].format(show=SHOW_NAME, a_name=a.name, a_persona=a.persona,
+                                      b_name=b.name, b_persona=b.persona, writing=style.writing)
+    titles = "\n".join(f"{i}. {s.title}" for i, s in enumerate(stories, 1))
+    plan = [("opening", a, [], budget.opening, dict(date_spoken=_spoken_date(day), titles=titles))]
+    for i, story in enumerate(stories, 1):
+        first = a if i % 2 else b
+        plan.append(("segment", first, [story.id], budget.per_story, dict(
+            number=i, count=len(stories), first_name=first.name, source=story.source, title=story.title,
+            body=story.body[:MAX_SOURCE_CHARS], min_turns=max(2, budget.per_story // 45))))
+    plan.append(("closing", b, [], budget.closing, dict(titles=titles)))
+
+    turns: list[Turn] = []
+    told: list[Story] = []
+    for index, (kind, first, story_ids, words, values) in enumerate(plan):
+        if on_segment:
+            on_segment(index, len(plan))
+        request = _segment_request(prompts, kind, words=words, a_name=a.name, b_name=b.name, **values)
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
+        segment_turns = _write_segment(llm, messages, first, names, index, story_ids, words, seed)
+        if not segment_turns:
+            log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", kind, index, ATTEMPTS)
+            continue
+        turns += segment_turns
+        told += [s for s in stories if s.id in story_ids]
+    if on_segment:
+        on_segment(len(plan), len(plan))
+    if not told:
+        raise GenerationError(f"the LLM ({llm.name}) wrote no usable segment for any story; try another --llm")
+    script = Script(title=f"{SHOW_NAME}, {_spoken_date(day)} {day.year}", date=day.isoformat(),
+                    hosts={a.key: a.name, b.key: b.name}, stories=told, turns=turns)
+    validate_script(script)
+    return script
+
+
+def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str, str], segment: int,
+                   story_ids: list[str], words: int, seed: int) -> list[Turn]:
+    """Ask until the reply is a conversation (both hosts) with at least a third of the words asked;
+    otherwise keep the best try."""
+    def score(turns: list[Turn]) -> tuple[int, int]:
+        return len({t.speaker for t in turns}), sum(len(t.text.split()) for t in turns)
+
+    best: list[Turn] = []
+    for attempt in range(ATTEMPTS):
+        raw = llm.chat(messages, prefix=f"{first.name}:", max_new_tokens=int(words * 1.7) + 40,
+                       seed=seed * 1000 + segment * 10 + attempt)
+        turns = parse_turns(raw, names, segment, story_ids)
+        speakers, got = score(turns)
+        if turns and score(turns) > score(best):
+            best = turns
+        if speakers == 2 and got >= words / 3:
+            return turns
+        log.info("segment %d try %d: %d host(s), %d usable words of %d asked; asking again",
+                 segment, attempt + 1, speakers, got, words)
+    return best

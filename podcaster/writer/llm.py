@@ -1,0 +1,106 @@
+"""Loading a causal LM through transformers and generating chat replies with it."""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import models
+from ..config import cache_dir
+from ..errors import ModelError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LLM:
+    name: str           # what the run logs: HF id, folder or file
+    model: object       # transformers PreTrainedModel
+    tokenizer: object
+    device: str
+
+    def chat(self, messages: list[dict], prefix: str, max_new_tokens: int, seed: int) -> str:
+        """Reply to messages with the model's own chat template; the reply starts with prefix."""
+        import torch
+        prompt = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=False,
+            enable_thinking=False)  # SmolLM3 and Qwen3 think aloud unless told not to
+        inputs = self.tokenizer(prompt + prefix, return_tensors="pt", add_special_tokens=False).to(self.device)
+        torch.manual_seed(seed)
+        with torch.inference_mode():
+            out = self.model.generate(
+                **inputs, max_new_tokens=max_new_tokens, do_sample=True, temperature=0.7, top_p=0.9,
+                repetition_penalty=1.05, pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
+        new_tokens = out[0, inputs["input_ids"].shape[1]:]
+        return prefix + self.tokenizer.decode(new_tokens, skip_special_tokens=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def resolve_llm(spec: str | None, device: str) -> str:
+    """Pick the LLM to load (README: 'Choosing models'): returns an HF id, folder or .gguf path."""
+    if spec:
+        return spec
+    default = models.DEFAULT_LLM[device]
+    if models.hub_is_cached(default) or models.hub_is_reachable():
+        return default
+    gguf = models.offline_llm_gguf()
+    if gguf is not None:
+        return str(gguf)
+    raise ModelError(f"no LLM available: {default} is not cached and the hub is unreachable; "
+                     f"{models.OFFLINE_HINT}, or pass --llm with a local folder or .gguf file")
+
+
+def _converted_gguf(path: Path) -> Path:
+    """Dequantise a GGUF once into a bf16 safetensors folder in the cache; later loads take seconds."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+    stat = path.stat()
+    target = cache_dir() / "models" / f"{path.stem}-{stat.st_size}-bf16"
+    if (target / "config.json").is_file():
+        return target
+    log.info("converting %s to bf16 safetensors (once, about a minute)", path.name)
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        # dequantize: plain bf16 layers that save_pretrained can write (packed GGUF layers cannot be saved)
+        model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.bfloat16,
+                                                     quantization_config=GgufConfig(dequantize=True))
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        os.replace(tmp, target)
+    except Exception as e:
+        raise ModelError(f"could not read GGUF file {path}: {e}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def load_llm(spec: str | None, device: str) -> LLM:
+    """Load the LLM named by spec (None = automatic choice) onto device ('cpu' or 'cuda')."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    name = resolve_llm(spec, device)
+    source: str | Path = name
+    path = Path(name).expanduser()
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise ModelError(f"--llm {name}: no such GGUF file")
+        source = _converted_gguf(path)
+    elif path.exists() and not path.is_dir():
+        raise ModelError(f"--llm {name}: expected a Hugging Face id, a model folder or a .gguf file")
+    elif path.is_dir():
+        source = path
+    dtype = torch.bfloat16
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(device).eval()
+    except (OSError, ValueError) as e:
+        raise ModelError(f"could not load LLM {name}: {str(e).splitlines()[0]}") from None
+    if tokenizer.chat_template is None:
+        raise ModelError(f"LLM {name} has no chat template; use an instruct/chat model")
+    log.info("LLM: %s on %s (%s)", name, device, dtype)
+    return LLM(name=name, model=model, tokenizer=tokenizer, device=device)

@@ -1,0 +1,51 @@
+"""The whole path on tiny random-weight models: feeds -> script -> speech -> MP3 + JSON + transcript."""
+import json
+from datetime import datetime, timezone
+
+import pytest
+from mutagen.mp3 import MP3
+
+from podcaster.config import EpisodeOptions
+from podcaster.pipeline import make_episode
+from conftest import DEMO_FEEDS, ROOT
+
+NOW = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
+
+
+def options(tmp_path, tiny_llm, tiny_kokoro, feeds=DEMO_FEEDS, **kw):
+    return EpisodeOptions(feeds=feeds, out=tmp_path / "out", minutes=kw.pop("minutes", 0.6), llm=str(tiny_llm),
+                          tts=str(tiny_kokoro), runtime="torch", device="cpu", style="headlines", **kw)
+
+
+def test_episode_files_are_written_beside_each_other(tmp_path, tiny_llm, tiny_kokoro):
+    episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro), now=NOW)
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "podcaster-2026-11-26.json", "podcaster-2026-11-26.mp3", "podcaster-2026-11-26.txt"]
+    mp3 = MP3(episode.mp3)
+    assert abs(mp3.info.length - episode.duration_s) < 0.2 and mp3.info.length > 1
+    assert mp3.info.bitrate == 128_000 and mp3.info.sample_rate == 44_100
+    assert str(mp3.tags["TIT2"]) == episode.script.title
+
+    data = json.loads(episode.script_json.read_text())
+    assert data["date"] == "2026-11-26" and set(data["hosts"]) == {"ava", "kai"}
+    story_ids = {s["id"] for s in data["stories"]}
+    assert story_ids and all(set(t["story_ids"]) <= story_ids for t in data["turns"])
+    spans = [(t["start"], t["end"]) for t in data["turns"]]
+    assert all(a < b for a, b in spans) and all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:]))
+    assert spans[-1][1] <= episode.duration_s
+
+    transcript = episode.transcript.read_text()
+    assert transcript.startswith(episode.script.title) and "Sources:" in transcript
+    assert all(s["link"] in transcript for s in data["stories"])
+
+
+def test_failed_feeds_are_reported_and_the_episode_still_made(tmp_path, tiny_llm, tiny_kokoro):
+    (tmp_path / "junk.xml").write_text("<html><body>not a feed</body></html>")
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{ROOT / 'examples/demo-feeds/harbour-gazette.xml'}\njunk.xml\nhttp://127.0.0.1:9/closed\n")
+    episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro, feeds=feeds), now=NOW)
+    assert episode.mp3.is_file()
+    assert len(episode.failed_feeds) == 2
+    assert any("junk.xml: not an RSS or Atom feed" in f for f in episode.failed_feeds)
+    assert {s.source for s in episode.script.stories} == {"Harbour Gazette"}

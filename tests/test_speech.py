@@ -1,0 +1,64 @@
+"""Speech: both Kokoro runtimes render whole lines, in the host's voice, at the style's speed."""
+import numpy as np
+import pytest
+
+from podcaster import models
+from podcaster.config import load_host, load_style
+from podcaster.errors import PresetError
+from podcaster.speech import load_tts, pick_voice, render_turns
+from podcaster.types import Host, Turn
+
+LONG = " ".join(f"Sentence number {n} of a long line keeps going with more words to say." for n in range(12))
+
+
+def test_torch_runtime_keeps_every_chunk_of_a_long_line(tiny_kokoro):
+    engine = load_tts(str(tiny_kokoro), "torch", "cpu")
+    assert engine.name == "kokoro-torch"
+    short = engine.synthesize("Sentence number one.", "af_heart", 1.0)
+    long = engine.synthesize(LONG, "af_heart", 1.0)
+    # LONG is over 510 phonemes, so Kokoro must split it; all pieces are kept
+    assert len(long) > 10 * len(short)
+
+
+def test_torch_runtime_speed_changes_duration(tiny_kokoro):
+    engine = load_tts(str(tiny_kokoro), "torch", "cpu")
+    slow = engine.synthesize("The ferry crossed the bay in eighteen minutes.", "af_heart", 0.6)
+    fast = engine.synthesize("The ferry crossed the bay in eighteen minutes.", "af_heart", 1.8)
+    assert len(slow) > len(fast)
+
+
+def test_each_host_gets_its_first_available_voice(tiny_kokoro):
+    engine = load_tts(str(tiny_kokoro), "auto", "cpu")
+    assert pick_voice(load_host("ava"), engine) == "af_heart"
+    assert pick_voice(load_host("kai"), engine) == "am_michael"
+    with pytest.raises(PresetError, match="has only: af_heart, am_michael"):
+        pick_voice(Host("x", "X", "p", ("zz_none",)), engine)
+
+
+def test_render_turns_gives_one_audio_per_turn(tiny_kokoro):
+    engine = load_tts(str(tiny_kokoro), "torch", "cpu")
+    turns = [Turn("ava", "Hello there.", [], 0), Turn("kai", "Hi, Ava.", [], 0)]
+    hosts = {"ava": load_host("ava"), "kai": load_host("kai")}
+    lines = render_turns(turns, hosts, load_style("morning"), engine)
+    assert [line.turn for line in lines] == turns
+    assert all(line.sample_rate == 24_000 and line.samples.dtype == np.float32 and line.samples.size for line in lines)
+
+
+offline = pytest.mark.skipif(models.offline_kokoro_files() is None, reason="offline Kokoro set not installed")
+
+
+@offline
+def test_onnx_runtime_speaks_english_with_the_offline_voices():
+    engine = load_tts(None, "onnx", "cpu")
+    assert {"jf_alpha", "jm_kumo"} <= set(engine.voices())
+    audio = engine.synthesize("Good morning, this is the news.", "jf_alpha", 1.0)
+    seconds = len(audio) / engine.sample_rate
+    assert 1.0 < seconds < 5.0 and np.abs(audio).max() > 0.05
+
+
+@offline
+def test_onnx_runtime_keeps_every_chunk_of_a_long_line():
+    engine = load_tts(None, "onnx", "cpu")
+    short = engine.synthesize("Sentence number one of a long line keeps going with more words to say.", "jm_kumo", 1.0)
+    long = engine.synthesize(LONG, "jm_kumo", 1.0)
+    assert len(long) > 9 * len(short)

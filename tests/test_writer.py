@@ -1,0 +1,38 @@
+"""The script writer on a tiny random-weight LLM: real transformers generation, real parsing."""
+from datetime import date, datetime, timezone
+
+from podcaster.config import load_host, load_prompts, load_style
+from podcaster.types import Story
+from podcaster.writer import WordBudget, write_script
+from podcaster.writer.llm import load_llm
+from podcaster.writer.script import validate_script
+
+STORIES = [Story(f"s{i}", f"Story {i}", "The ferry opened today. It carried 1,240 people.", f"https://x/{i}",
+                 "Harbour Gazette", datetime(2026, 11, 25, tzinfo=timezone.utc)) for i in range(3)]
+
+
+def test_chat_uses_the_models_chat_template_and_keeps_the_prefix(tiny_llm):
+    llm = load_llm(str(tiny_llm), "cpu")
+    reply = llm.chat([{"role": "user", "content": "hello"}], prefix="Ava:", max_new_tokens=12, seed=1)
+    assert reply.startswith("Ava:") and len(reply.split()) > 3
+    assert reply == llm.chat([{"role": "user", "content": "hello"}], prefix="Ava:", max_new_tokens=12, seed=1)
+
+
+def test_word_budget_splits_minutes_over_stories():
+    budget = WordBudget.split(800, 5)
+    assert budget.opening == budget.closing == 56
+    assert budget.per_story == (800 - 112) // 5
+
+
+def test_script_has_a_segment_per_story_and_only_known_hosts(tiny_llm):
+    llm = load_llm(str(tiny_llm), "cpu")
+    hosts = (load_host("ava"), load_host("kai"))
+    script = write_script(STORIES, hosts, load_style("headlines"), llm, minutes=1.0, day=date(2026, 11, 26),
+                          prompts=load_prompts(), seed=3)
+    validate_script(script)
+    assert {t.speaker for t in script.turns} <= {"ava", "kai"}
+    told = {sid for t in script.turns for sid in t.story_ids}
+    assert told == {s.id for s in script.stories} and script.stories
+    segments = [t.segment for t in script.turns]
+    assert segments == sorted(segments)     # opening, stories in order, sign-off
+    assert script.date == "2026-11-26" and "Thursday, November 26" in script.title
