@@ -1,0 +1,112 @@
+"""GPU check: the product's torch paths on CUDA, timed. One prepared run, well under 10 minutes.
+
+Real weights cannot reach the GPU machine (no hub; the offline set is too big to carry), so
+this uses random-weight models of the real architectures (Kokoro-82M's config.json, and
+Qwen2.5-1.5B's shape): the compute per token and per audio frame is the real one. Random
+Kokoro weights predict longer durations than trained ones, so the TTS figure is also reported
+per phoneme, which does not depend on them.
+
+    python benchmarks/gpu_check.py            # prints a table; exit 1 if a path fails
+    python benchmarks/gpu_check.py --toy      # the same paths on toy sizes: a quick smoke run
+"""
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+if importlib.util.find_spec("spacy") is None:
+    # `import kokoro` imports misaki's English G2P, which imports spacy at the top but only
+    # uses it when that G2P is built; podcaster phonemises with espeak and never builds it.
+    sys.modules["spacy"] = types.ModuleType("spacy")
+
+import torch  # noqa: E402
+
+from random_models import KOKORO_82M, KOKORO_TOY, LLM_1_5B, LLM_TOY, build_kokoro, build_llm  # noqa: E402
+
+TOY = "--toy" in sys.argv
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=HERE).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def cuda_sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
+def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]:
+    from podcaster.speech import load_tts
+    lines = [l for l in (HERE / "sample_lines.txt").read_text().splitlines() if l and not l.startswith("#")]
+    engine = load_tts(str(build_kokoro(work / "kokoro", KOKORO_TOY if TOY else KOKORO_82M)), "torch", device)
+    phonemes = sum(len(engine.tokenizer.phonemize(l, "en-us")) for l in lines)
+    engine.synthesize(lines[0], "af_heart", 1.0)          # warm-up: kernels, voice pack
+    torch.cuda.reset_peak_memory_stats() if device == "cuda" else None
+    walls, audio_s = [], 0.0
+    for _ in range(repeats):
+        cuda_sync()
+        start = time.perf_counter()
+        audio_s = sum(len(engine.synthesize(l, "af_heart" if i % 2 else "am_michael", 1.0)) for i, l in enumerate(lines)) / 24_000
+        cuda_sync()
+        walls.append(time.perf_counter() - start)
+    wall = statistics.median(walls)
+    peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else float("nan")
+    return [("TTS lines (one at a time, product path)", f"{len(lines)} lines, {phonemes} phonemes"),
+            ("TTS wall time (median of 3)", f"{wall:.2f} s"),
+            ("TTS audio made (random durations)", f"{audio_s:.1f} s"),
+            ("TTS real-time factor", f"{audio_s / wall:.1f}x"),
+            ("TTS phonemes per second", f"{phonemes / wall:,.0f}"),
+            ("TTS peak GPU memory", f"{peak:.2f} GiB")]
+
+
+def llm_rows(work: Path, device: str) -> list[tuple[str, str]]:
+    from podcaster.writer.llm import load_llm
+    folder = build_llm(work / "llm", LLM_TOY if TOY else LLM_1_5B, vocab_size=151_936)
+    llm = load_llm(str(folder), device)
+    prompt = torch.randint(100, 150_000, (1, 700), device=device)
+    torch.cuda.reset_peak_memory_stats() if device == "cuda" else None
+    rates = []
+    for new in (32, 256, 256, 256):                       # the first is a warm-up
+        cuda_sync()
+        start = time.perf_counter()
+        out = llm.model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=new,
+                                 min_new_tokens=new, do_sample=True, temperature=0.7, top_p=0.9, pad_token_id=0)
+        cuda_sync()
+        rates.append((out.shape[1] - prompt.shape[1]) / (time.perf_counter() - start))
+    peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else float("nan")
+    return [("LLM (Qwen2.5-1.5B shape, bf16), 700-token prompt", "256 new tokens, sampled"),
+            ("LLM tokens/s (median of 3, incl. prefill)", f"{statistics.median(rates[1:]):.1f}"),
+            ("LLM peak GPU memory", f"{peak:.2f} GiB")]
+
+
+def main() -> int:
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
+    rows = [("device", f"{name}, torch {torch.__version__}"), ("commit", commit()),
+            ("model sizes", "toy (smoke run)" if TOY else "real architectures, random weights")]
+    with tempfile.TemporaryDirectory() as tmp:
+        for part in (tts_rows, llm_rows):
+            try:
+                rows += part(Path(tmp), device)
+            except Exception as e:  # report and go on: one failing path must not hide the other
+                rows.append((part.__name__, f"FAILED: {type(e).__name__}: {e}"))
+    width = max(len(k) for k, _ in rows)
+    print("\n".join(f"| {k.ljust(width)} | {v} |" for k, v in rows))
+    return 1 if any(v.startswith("FAILED") for _, v in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
