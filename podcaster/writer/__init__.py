@@ -19,8 +19,9 @@ from .script import parse_turns, validate_script
 log = logging.getLogger(__name__)
 
 SHOW_NAME = "The Daily Feed"
+SHOW_DESCRIPTION = "Your news feeds, talked through by two hosts every morning. Made by podcaster on your own hardware."
 MAX_SOURCE_CHARS = 2500     # of a story's text in the prompt: enough facts, bounded prefill
-ATTEMPTS = 3
+ATTEMPTS = 2    # each try of a story segment costs minutes on a CPU
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def write_script(stories: list[Story], hosts: tuple[Host, Host], style: Style, l
             on_segment(index, len(plan))
         request = _segment_request(prompts, kind, words=words, a_name=a.name, b_name=b.name, **values)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
-        segment_turns = _write_segment(llm, messages, first, names, index, story_ids, words, seed)
+        segment_turns = _write_segment(llm, messages, first, names, index, story_ids, words, seed,
+                                       hosts_wanted=2 if kind == "segment" else 1)
         if not segment_turns:
             log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", kind, index, ATTEMPTS)
             continue
@@ -84,8 +86,8 @@ def write_script(stories: list[Story], hosts: tuple[Host, Host], style: Style, l
 
 
 def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str, str], segment: int,
-                   story_ids: list[str], words: int, seed: int) -> list[Turn]:
-    """Ask until the reply is a conversation (both hosts) with at least a third of the words asked;
+                   story_ids: list[str], words: int, seed: int, hosts_wanted: int) -> list[Turn]:
+    """Ask until the reply has hosts_wanted hosts talking and at least a third of the words asked;
     otherwise keep the best try."""
     def score(turns: list[Turn]) -> tuple[int, int]:
         return len({t.speaker for t in turns}), sum(len(t.text.split()) for t in turns)
@@ -98,8 +100,8 @@ def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str,
         speakers, got = score(turns)
         if turns and score(turns) > score(best):
             best = turns
-        if speakers == 2 and got >= words / 3:
+        if speakers >= hosts_wanted and got >= words / 3:
             return turns
-        log.info("segment %d try %d: %d host(s), %d usable words of %d asked; asking again",
-                 segment, attempt + 1, speakers, got, words)
+        log.info("segment %d try %d: %d host(s), %d usable words of %d asked", segment, attempt + 1, speakers,
+                 got, words)
     return best
