@@ -14,6 +14,7 @@ from rich.table import Table
 from . import __version__
 from .config import (EpisodeOptions, default_out_dir, load_host, load_style, parse_duration, preset_names)
 from .errors import PodcasterError
+from .podcast_feed import DEFAULT_BASE_URL
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Turn your RSS feeds into a daily two-host podcast, made on your own hardware.")
@@ -90,6 +91,10 @@ def daily(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     since: str = typer.Option("24h", "--since", help="Story window, e.g. 24h, 2d, 90m."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed, for repeatable scripts."),
+    sting: Optional[Path] = typer.Option(None, "--sting", help="Your own intro/outro sting (audio file)."),
+    bed: Optional[Path] = typer.Option(None, "--bed", help="Your own music bed (audio file)."),
+    artwork: Optional[Path] = typer.Option(None, "--artwork", help="Cover image (PNG or JPEG) for the MP3 and the feed."),
+    base_url: str = typer.Option(DEFAULT_BASE_URL, "--base-url", help="URL where the output folder is served, for feed.xml."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
 ) -> None:
     """Make today's episode: fetch the feeds, write the script, speak it, mix the MP3."""
@@ -98,7 +103,8 @@ def daily(
     try:
         opts = EpisodeOptions(feeds=feeds, out=out or default_out_dir(), minutes=minutes, host_a=host_a,
                               host_b=host_b, style=style, llm=llm, tts=tts, runtime=runtime, device=device,
-                              since=parse_duration(since), seed=seed)
+                              since=parse_duration(since), seed=seed, sting=sting, bed=bed, artwork=artwork,
+                              base_url=base_url)
         with _Progress() as progress:
             episode = make_episode(opts, progress=progress)
     except PodcasterError as e:
@@ -109,6 +115,24 @@ def daily(
     minutes_made, seconds = divmod(round(episode.duration_s), 60)
     print(f"{episode.mp3}  ({minutes_made}:{seconds:02d}, {len(episode.script.stories)} stories"
           + (f", {len(episode.failed_feeds)} feeds failed" if episode.failed_feeds else "") + ")")
+
+
+@app.command()
+def feed(
+    out: Path = typer.Option(None, "--out", help="Output folder holding the episodes. [default: the per-user data folder]"),
+    base_url: str = typer.Option(DEFAULT_BASE_URL, "--base-url", help="URL where that folder is served."),
+) -> None:
+    """Rebuild feed.xml (the podcast feed) from the episodes in the output folder."""
+    from .podcast_feed import FEED_NAME, build_feed, kept_episodes
+    from .publish import ensure_writable, write_text
+    from .writer import SHOW_DESCRIPTION, SHOW_NAME
+    folder = out or default_out_dir()
+    try:
+        ensure_writable(folder)
+        path = write_text(folder / FEED_NAME, build_feed(folder, base_url, SHOW_NAME, SHOW_DESCRIPTION))
+    except PodcasterError as e:
+        _fail(e)
+    print(f"{path}  ({len(kept_episodes(folder))} episodes)")
 
 
 @app.command()

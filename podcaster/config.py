@@ -10,6 +10,7 @@ from pathlib import Path
 import platformdirs
 
 from .errors import PresetError, UsageError
+from .podcast_feed import DEFAULT_BASE_URL
 from .types import Host, Style
 
 APP = "podcaster"
@@ -53,6 +54,10 @@ class EpisodeOptions:
     device: str = "auto"
     since: timedelta = timedelta(hours=24)
     seed: int = 0
+    sting: Path | None = None       # your own intro/outro sting; else the style's, else ours
+    bed: Path | None = None         # your own music bed
+    artwork: Path | None = None     # PNG or JPEG cover for the MP3 and the feed
+    base_url: str = DEFAULT_BASE_URL  # where the output folder is served, for the podcast feed
 
     def validate(self) -> None:
         if not self.minutes > 0:
@@ -114,7 +119,7 @@ def _read_preset(kind: str, key: str, cls) -> dict:
 def _typed(path_hint: str, field_name: str, value, kind: type):
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise PresetError(f"{path_hint}: field {field_name!r} must be a {kind.__name__}")
     return value
 
@@ -137,8 +142,11 @@ def load_style(key: str) -> Style:
     data = _read_preset("styles", key, Style)
     hint = str(_preset_path("styles", key))
     types = {f.name: f.type for f in fields(Style)}
-    kinds = {"str": str, "float": float, "int": int}
+    kinds = {"str": str, "float": float, "int": int, "bool": bool, "str | None": str}
     values = {name: _typed(hint, name, data[name], kinds[types[name]]) for name in data}
+    for name in ("sting_file", "bed_file"):   # relative to the style file, so a style travels with its sounds
+        if values.get(name):
+            values[name] = str((Path(hint).parent / Path(values[name]).expanduser()).resolve())
     if not 0.5 <= values["speed"] <= 2.0:
         raise PresetError(f"{hint}: field 'speed' must be between 0.5 and 2.0")
     for name in ("words_per_minute", "words_per_story"):

@@ -44,6 +44,11 @@ class GenerationError(PodcasterError):
     exit_code = 8
 
 
+class MediaError(PodcasterError):
+    """A sting, music bed or artwork file that is missing or not usable."""
+    exit_code = 9
+
+
 # The README's exit-code table is generated from this list (tests check they agree).
 EXIT_CODES = [
     (0, "Episode made (or nothing to do)."),
@@ -55,5 +60,6 @@ EXIT_CODES = [
     (ModelError.exit_code, "A model is not installed or cannot load, or `--device cuda` without a GPU."),
     (OutputError.exit_code, "The output folder cannot be created or written."),
     (GenerationError.exit_code, "The LLM or TTS could not produce a usable script or audio."),
+    (MediaError.exit_code, "A sting, music bed or artwork file is missing, unreadable, or not audio/an image."),
     (130, "Interrupted (Ctrl-C)."),
 ]

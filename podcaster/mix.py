@@ -1,24 +1,41 @@
-"""Mixing: lines joined with the style's pauses, exported as MP3 through pydub and ffmpeg.
+"""Mixing: levelled lines, pauses that follow the conversation, stings and a ducked music bed,
+mastered to podcast loudness and exported as MP3 through pydub and ffmpeg.
 
 ffmpeg comes with the pip install (imageio-ffmpeg's bundled binary), so no system package
 or PATH setup is needed.
 """
 from __future__ import annotations
 
+import subprocess
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
-import warnings
-
 import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from . import loudness, sounds
+from .errors import MediaError
+from .types import LineAudio, Style
 
 with warnings.catch_warnings():  # pydub warns at import that ffmpeg is not on PATH; we hand it one
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
 
-from .types import LineAudio, Style
-
 MP3_BITRATE = "128k"        # mono speech at 44.1 kHz: transparent for voices, ~1 MB a minute
 MP3_SAMPLE_RATE = 44_100
+QUICK_REACTION_WORDS = 6    # a turn this short is a reaction: it follows the last line closely
+BED_LEVEL = 0.35            # music bed gain alone, and under speech (about -22 dB lower)
+BED_DUCKED = 0.028
+DUCK_RAMP_S = 0.25
+BED_FADE_S = 1.5
+
+
+@dataclass
+class Sounds:
+    """What frames the speech: None turns a part off."""
+    sting: np.ndarray | None
+    bed: np.ndarray | None   # a loop source; repeated as needed
 
 
 def _ffmpeg() -> str:
@@ -26,42 +43,115 @@ def _ffmpeg() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def to_segment(samples: np.ndarray, sample_rate: int) -> AudioSegment:
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    return AudioSegment(pcm.tobytes(), frame_rate=sample_rate, sample_width=2, channels=1)
+def read_audio(path: Path, sample_rate: int = 24_000) -> np.ndarray:
+    """Decode any audio file to float32 mono with the bundled ffmpeg (pydub would need ffprobe too)."""
+    done = subprocess.run([_ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
+                           "-ar", str(sample_rate), "-"], capture_output=True)
+    if done.returncode != 0 or not done.stdout:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no audio in it"]
+        raise MediaError(f"cannot read audio file {path}: {reason[0]}")
+    return np.frombuffer(done.stdout, dtype="<i2").astype(np.float32) / 32768
 
 
-def mix_lines(lines: list[LineAudio], style: Style) -> tuple[AudioSegment, list[tuple[float, float]]]:
-    """One take: a short pause between turns, a longer one where a new story starts.
+def load_sounds(style: Style, rate: int, sting_file: Path | None = None, bed_file: Path | None = None) -> Sounds:
+    """The style's sounds: the user's files where given (flag, then style), else our own."""
+    sting_file = sting_file or (Path(style.sting_file) if style.sting_file else None)
+    bed_file = bed_file or (Path(style.bed_file) if style.bed_file else None)
+    sting = read_audio(sting_file, rate) if sting_file else sounds.sting(rate)
+    bed = None
+    if style.music_bed:
+        bed = read_audio(bed_file, rate) if bed_file else sounds.music_bed(rate, 16.0)
+    return Sounds(sting=sting, bed=bed)
 
-    Returns the audio and each line's (start, end) in seconds, measured on the audio itself.
+
+def _pause_ms(previous: LineAudio, line: LineAudio, style: Style) -> int:
+    if line.turn.segment != previous.turn.segment:
+        return style.segment_pause_ms
+    quick = min(len(previous.turn.text.split()), len(line.turn.text.split())) <= QUICK_REACTION_WORDS
+    return style.reaction_pause_ms if quick else style.turn_pause_ms
+
+
+def _loop(source: np.ndarray, n: int) -> np.ndarray:
+    return np.tile(source, n // len(source) + 1)[:n]
+
+
+def _fade_edges(x: np.ndarray, fade: int) -> np.ndarray:
+    fade = min(fade, len(x) // 2)
+    if fade:
+        ramp = np.linspace(0, 1, fade, dtype=np.float32)
+        x[:fade] *= ramp
+        x[-fade:] *= ramp[::-1]
+    return x
+
+
+def mix_lines(lines: list[LineAudio], style: Style, extras: Sounds | None = None
+              ) -> tuple[np.ndarray, int, list[tuple[float, float]]]:
+    """One produced take: returns mastered samples, their rate, and each line's (start, end) in seconds.
+
+    Lines are levelled to the same loudness; the intro sting leads into the opening, the bed
+    plays under the opening and the sign-off, ducked while anyone speaks.
     """
     if not lines:
         raise ValueError("nothing to mix")
+    extras = extras or Sounds(None, None)
     rate = lines[0].sample_rate
-    show = AudioSegment.silent(duration=300, frame_rate=rate)
-    spans = []
-    previous = None
-    for line in lines:
-        if previous is not None:
-            gap = style.segment_pause_ms if line.turn.segment != previous else style.turn_pause_ms
-            show += AudioSegment.silent(duration=gap, frame_rate=rate)
-        start = len(show)
-        show += to_segment(line.samples, line.sample_rate)
-        spans.append((start / 1000, len(show) / 1000))
-        previous = line.turn.segment
-    return show + AudioSegment.silent(duration=500, frame_rate=rate), spans
+    levelled = [loudness.level_line(line.samples, rate) for line in lines]
+    lead_in = int(0.75 * len(extras.sting)) if extras.sting is not None else int(0.3 * rate)
+    starts, cursor = [], lead_in
+    for i, samples in enumerate(levelled):
+        if i:
+            cursor += int(_pause_ms(lines[i - 1], lines[i], style) * rate / 1000)
+        starts.append(cursor)
+        cursor += len(samples)
+    outro_at = cursor + int(0.6 * rate)
+    tail = len(extras.sting) if extras.sting is not None else 0
+    total = outro_at + tail + int(0.5 * rate)
+
+    speech = np.zeros(total, np.float32)
+    talking = np.zeros(total, np.float32)
+    for start, samples in zip(starts, levelled):
+        speech[start:start + len(samples)] += samples
+        talking[start:start + len(samples)] = 1.0
+    mix = speech
+    if extras.bed is not None:
+        mix = mix + _bed_track(extras.bed, lines, starts, levelled, talking, total, rate)
+    if extras.sting is not None:
+        sting = loudness.gain_to(extras.sting, rate, loudness.LINE_LUFS - 2)
+        mix[: len(sting)] += sting
+        mix[outro_at:outro_at + len(sting)] += sting[: total - outro_at]
+    spans = [(s / rate, (s + len(x)) / rate) for s, x in zip(starts, levelled)]
+    return loudness.master(mix, rate), rate, spans
 
 
-def export_mp3(audio: AudioSegment, path: Path, tags: dict[str, str]) -> None:
+def _bed_track(bed: np.ndarray, lines: list[LineAudio], starts: list[int], levelled: list[np.ndarray],
+               talking: np.ndarray, total: int, rate: int) -> np.ndarray:
+    """The bed under the opening (segment 0) and the sign-off (the last, story-less segment)."""
+    duck = uniform_filter1d(talking, size=int(DUCK_RAMP_S * rate), mode="nearest")
+    gain = BED_LEVEL - (BED_LEVEL - BED_DUCKED) * np.clip(duck * 2, 0, 1)
+    bed_full = _loop(loudness.gain_to(bed, rate, loudness.LINE_LUFS - 4), total) * gain
+    track = np.zeros(total, np.float32)
+    opening = [i for i, line in enumerate(lines) if line.turn.segment == 0]
+    closing_segment = lines[-1].turn.segment
+    closing = [i for i, line in enumerate(lines)
+               if line.turn.segment == closing_segment and not line.turn.story_ids and closing_segment != 0]
+    fade = int(BED_FADE_S * rate)
+    windows = []
+    if opening:
+        windows.append((0, starts[opening[-1]] + len(levelled[opening[-1]]) + fade))
+    if closing:
+        windows.append((max(0, starts[closing[0]] - fade), total))
+    for begin, end in windows:
+        track[begin:end] = _fade_edges(bed_full[begin:end].copy(), fade)
+    return track
+
+
+def to_segment(samples: np.ndarray, rate: int) -> AudioSegment:
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    return AudioSegment(pcm.tobytes(), frame_rate=rate, sample_width=2, channels=1)
+
+
+def export_mp3(samples: np.ndarray, rate: int, path: Path) -> None:
+    """Encode to MP3 (128 kbit/s, 44.1 kHz mono); tags are written afterwards by tags.py."""
     AudioSegment.converter = _ffmpeg()
-    audio.export(str(path), format="mp3", bitrate=MP3_BITRATE, tags=tags,
-                 parameters=["-ar", str(MP3_SAMPLE_RATE)])
-
-
-def read_audio(path: Path, sample_rate: int = 24_000) -> np.ndarray:
-    """Decode any audio file to float32 mono with the bundled ffmpeg (pydub would need ffprobe too)."""
-    import subprocess
-    done = subprocess.run([_ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                           "-ar", str(sample_rate), "-"], capture_output=True, check=True)
-    return np.frombuffer(done.stdout, dtype="<i2").astype(np.float32) / 32768
+    to_segment(samples, rate).export(str(path), format="mp3", bitrate=MP3_BITRATE,
+                                     parameters=["-ar", str(MP3_SAMPLE_RATE)])

@@ -9,13 +9,15 @@ from datetime import datetime, timezone
 from . import feeds as feeds_stage
 from .config import EpisodeOptions, load_host, load_prompts, load_style
 from .errors import NoStoriesError
-from .mix import export_mp3, mix_lines
+from .mix import load_sounds, mix_lines
 from .models import resolve_device
-from .publish import atomic_path, ensure_writable, episode_paths, write_json, write_text
+from .podcast_feed import check_base_url
+from .publish import ensure_writable, publish_episode
+from .artwork import image_mime
 from .select import choose_stories, recent_stories, story_count
 from .speech import load_tts, pick_voice, render_turns
 from .types import Episode, Story
-from .writer import SHOW_NAME, WordBudget, write_script
+from .writer import WordBudget, write_script
 from .writer.llm import load_llm
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None,
     locations = feeds_stage.read_feeds_file(opts.feeds)
     hosts = (load_host(opts.host_a), load_host(opts.host_b))
     style = load_style(opts.style)
+    check_base_url(opts.base_url)
+    if opts.artwork:
+        image_mime(opts.artwork)
     out = ensure_writable(opts.out)
     device = resolve_device(opts.device)
 
@@ -64,6 +69,7 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None,
     engine = load_tts(opts.tts, opts.runtime, device)
     for host in hosts:
         pick_voice(host, engine)
+    sounds = load_sounds(style, engine.sample_rate, opts.sting, opts.bed)
 
     llm = load_llm(opts.llm, device)
     script = write_script(stories, hosts, style, llm, opts.minutes, day, load_prompts(), opts.seed,
@@ -74,20 +80,11 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None,
     lines = render_turns(script.turns, {h.key: h for h in hosts}, style, engine,
                          on_line=lambda done, total: progress("speech", done, total))
     progress("mix", 0, 1)
-    audio, spans = mix_lines(lines, style)
-    paths = episode_paths(out, script.date)
-    tags = {"title": script.title, "artist": " & ".join(script.hosts.values()), "album": SHOW_NAME,
-            "date": script.date, "genre": "Podcast"}
-    with atomic_path(paths["mp3"]) as tmp:
-        export_mp3(audio, tmp, tags)
-    data = script.to_json()
-    for turn, (start, end) in zip(data["turns"], spans):
-        turn["start"], turn["end"] = round(start, 3), round(end, 3)
-    write_json(paths["json"], data)
-    write_text(paths["transcript"], script.transcript())
+    samples, rate, spans = mix_lines(lines, style, sounds)
+    episode = publish_episode(out, script, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
+                              failed_feeds=failed)
     progress("mix", 1, 1)
-    return Episode(date=script.date, mp3=paths["mp3"], script_json=paths["json"], transcript=paths["transcript"],
-                   duration_s=len(audio) / 1000, script=script, failed_feeds=failed)
+    return episode
 
 
 def _free_memory() -> None:

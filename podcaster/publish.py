@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
+from . import notes
+from .artwork import draw_default_cover, image_mime
 from .errors import OutputError
+from .mix import export_mp3
+from .podcast_feed import FEED_NAME, build_feed
+from .tags import write_tags
+from .types import Episode, Script
+from .writer import SHOW_DESCRIPTION, SHOW_NAME
 
 
 def ensure_writable(folder: Path) -> Path:
@@ -58,6 +69,52 @@ def write_json(target: Path, data: dict) -> Path:
     return write_text(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+EPISODE_FILES = {"mp3": ".mp3", "transcript": ".txt", "vtt": ".vtt", "notes_md": ".md", "notes_html": ".html",
+                 "chapters": ".chapters.json", "json": ".json"}
+
+
 def episode_paths(out: Path, day: str) -> dict[str, Path]:
-    stem = f"podcaster-{day}"
-    return {"mp3": out / f"{stem}.mp3", "json": out / f"{stem}.json", "transcript": out / f"{stem}.txt"}
+    """The episode's files; the script JSON is written last and marks the episode complete."""
+    return {kind: out / f"podcaster-{day}{suffix}" for kind, suffix in EPISODE_FILES.items()}
+
+
+def _cover(out: Path, artwork: Path | None) -> Path:
+    """The feed's cover in out: the user's artwork copied in, or ours drawn once."""
+    if artwork:
+        suffix = ".png" if image_mime(artwork) == "image/png" else ".jpg"
+        for old in out.glob("cover.*"):
+            if old.suffix != suffix:
+                old.unlink()
+        return write_atomic(out / f"cover{suffix}", lambda p: shutil.copyfile(artwork, p))
+    existing = sorted(out.glob("cover.*"))
+    if existing:
+        return existing[0]
+    return write_atomic(out / "cover.png", lambda p: draw_default_cover(p, SHOW_NAME))
+
+
+def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, spans: list[tuple[float, float]],
+                    *, base_url: str, artwork: Path | None = None, failed_feeds: list[str] | None = None) -> Episode:
+    """Write every file of the episode (each atomically, the JSON last), then the podcast feed."""
+    duration = len(samples) / rate
+    chapters = notes.story_chapters(script, spans, duration)
+    paths = episode_paths(out, script.date)
+    cover = _cover(out, artwork)
+    with atomic_path(paths["mp3"]) as tmp:
+        export_mp3(samples, rate, tmp)
+        write_tags(tmp, title=script.title, show=SHOW_NAME, hosts=" & ".join(script.hosts.values()),
+                   date=script.date, description=notes.show_notes_markdown(script, chapters),
+                   chapters=chapters, artwork=cover)
+    write_text(paths["transcript"], script.transcript())
+    write_text(paths["vtt"], notes.webvtt(script, spans))
+    write_text(paths["notes_md"], notes.show_notes_markdown(script, chapters))
+    write_text(paths["notes_html"], notes.show_notes_html(script, chapters))
+    write_text(paths["chapters"], notes.chapters_json(chapters))
+    data = script.to_json()
+    for turn, (start, end) in zip(data["turns"], spans):
+        turn["start"], turn["end"] = round(start, 3), round(end, 3)
+    data.update(duration=round(duration, 3), published=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                files={kind: path.name for kind, path in paths.items() if kind != "json"})
+    write_json(paths["json"], data)
+    write_text(out / FEED_NAME, build_feed(out, base_url, SHOW_NAME, SHOW_DESCRIPTION))
+    return Episode(date=script.date, mp3=paths["mp3"], script_json=paths["json"], transcript=paths["transcript"],
+                   duration_s=duration, script=script, chapters=chapters, failed_feeds=failed_feeds or [])

@@ -39,7 +39,10 @@ class Style:
     words_per_story: int    # typical segment length, sets how many stories fit
     turn_pause_ms: int      # silence between turns
     segment_pause_ms: int   # silence between stories
-
+    reaction_pause_ms: int = 120    # before or after a quick reaction ("Right!")
+    music_bed: bool = True          # a bed under the opening and the sign-off
+    sting_file: str | None = None   # your own intro/outro sting (any audio file)
+    bed_file: str | None = None     # your own music bed
 
 @dataclass
 class Turn:
@@ -82,6 +85,14 @@ class LineAudio:
     sample_rate: int
 
 
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start: float        # seconds into the MP3
+    end: float
+    link: str = ""
+
+
 @dataclass
 class Episode:
     date: str
@@ -90,4 +101,5 @@ class Episode:
     transcript: Path
     duration_s: float
     script: Script
+    chapters: list[Chapter] = field(default_factory=list)
     failed_feeds: list[str] = field(default_factory=list)

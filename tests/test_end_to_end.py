@@ -10,7 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from podcaster import models
+from mutagen.id3 import ID3
+
+from podcaster import loudness, models
 from podcaster.mix import read_audio
 from conftest import DEMO_FEEDS
 
@@ -68,3 +70,15 @@ def test_daily_makes_a_two_host_episode_from_the_demo_feeds(tmp_path):
         pitch[host] = median_pitch(np.concatenate(parts), rate)
     print(f"median pitch: {pitch}")
     assert pitch["ava"] > 1.25 * pitch["kai"]
+
+    # Broadcast loudness on the real episode, and one chapter per story at its first line.
+    lufs, peak = loudness.integrated_lufs(samples, rate), loudness.true_peak_dbtp(read_audio(mp3[0], 48_000), 48_000)
+    print(f"loudness: {lufs:.2f} LUFS, true peak {peak:.2f} dBTP")
+    assert abs(lufs - loudness.TARGET_LUFS) <= 1.0 and peak <= loudness.TRUE_PEAK_DBTP
+    chapters = sorted(ID3(mp3[0]).getall("CHAP"), key=lambda c: c.start_time)
+    firsts = {}
+    for turn in data["turns"]:
+        for sid in turn["story_ids"]:
+            firsts.setdefault(sid, turn["start"])
+    assert [str(c.sub_frames["TIT2"]) for c in chapters] == [s["title"] for s in data["stories"] if s["id"] in firsts]
+    assert all(abs(c.start_time / 1000 - start) <= 0.5 for c, start in zip(chapters, firsts.values()))

@@ -20,12 +20,12 @@ def options(tmp_path, tiny_llm, tiny_kokoro, feeds=DEMO_FEEDS, **kw):
 def test_episode_files_are_written_beside_each_other(tmp_path, tiny_llm, tiny_kokoro):
     episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro), now=NOW)
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == [
-        "podcaster-2026-11-26.json", "podcaster-2026-11-26.mp3", "podcaster-2026-11-26.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["cover.png", "feed.xml"] + [f"podcaster-2026-11-26{suffix}" for suffix in (
+        ".chapters.json", ".html", ".json", ".md", ".mp3", ".txt", ".vtt")]
     mp3 = MP3(episode.mp3)
     assert abs(mp3.info.length - episode.duration_s) < 0.2 and mp3.info.length > 1
     assert mp3.info.bitrate == 128_000 and mp3.info.sample_rate == 44_100
-    assert str(mp3.tags["TIT2"]) == episode.script.title
+    assert str(mp3.tags["TIT2"]) == episode.script.title and str(mp3.tags["TPE1"]) == "Ava & Kai"
 
     data = json.loads(episode.script_json.read_text())
     assert data["date"] == "2026-11-26" and set(data["hosts"]) == {"ava", "kai"}
