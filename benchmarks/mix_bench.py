@@ -33,9 +33,11 @@ def rendered_lines() -> list[LineAudio]:
     turns = [Turn("ava" if i % 2 == 0 else "kai", text, [], min(i // 6, 4)) for i, text in enumerate(texts)]
     cached = cache_dir() / "bench" / "sample_lines.npz"
     if not cached.is_file():
-        from podcaster.speech import load_tts, render_turns
+        from podcaster.speech import load_tts, pick_voice, render_turns
         engine = load_tts(None, "onnx", "cpu")
-        lines = render_turns(turns, {"ava": load_host("ava"), "kai": load_host("kai")}, load_style("morning"), engine)
+        hosts = {"ava": load_host("ava"), "kai": load_host("kai")}
+        voices = {key: pick_voice(host, engine) for key, host in hosts.items()}
+        lines = render_turns(turns, hosts, voices, load_style("morning"), engine)
         cached.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cached, *[line.samples for line in lines])
     with np.load(cached) as data:

@@ -10,7 +10,8 @@ from pathlib import Path
 import platformdirs
 
 from .errors import PresetError, UsageError
-from .podcast_feed import DEFAULT_BASE_URL
+from .artwork import image_mime
+from .podcast_feed import DEFAULT_BASE_URL, check_base_url
 from .types import Host, Style
 
 APP = "podcaster"
@@ -72,6 +73,9 @@ class EpisodeOptions:
             raise UsageError("--since must be a positive duration such as 24h or 2d")
         if self.host_a == self.host_b:
             raise UsageError(f"--host-a and --host-b are both {self.host_a!r}; pick two different hosts")
+        check_base_url(self.base_url)
+        if self.artwork:
+            image_mime(self.artwork)
 
 
 def parse_duration(text: str) -> timedelta:

@@ -11,9 +11,7 @@ from .config import EpisodeOptions, load_host, load_prompts, load_style
 from .errors import NoStoriesError
 from .mix import load_sounds, mix_lines
 from .models import resolve_device
-from .podcast_feed import check_base_url
 from .publish import ensure_writable, publish_episode
-from .artwork import image_mime
 from .select import choose_stories, recent_stories, story_count
 from .speech import load_tts, pick_voice, render_turns
 from .types import Episode, Story
@@ -51,9 +49,6 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None,
     locations = feeds_stage.read_feeds_file(opts.feeds)
     hosts = (load_host(opts.host_a), load_host(opts.host_b))
     style = load_style(opts.style)
-    check_base_url(opts.base_url)
-    if opts.artwork:
-        image_mime(opts.artwork)
     out = ensure_writable(opts.out)
     device = resolve_device(opts.device)
 
@@ -67,8 +62,7 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None,
 
     # The TTS is small and checks the voices, so it loads first: a bad voice fails in seconds.
     engine = load_tts(opts.tts, opts.runtime, device)
-    for host in hosts:
-        pick_voice(host, engine)
+    voices = {host.key: pick_voice(host, engine) for host in hosts}
     sounds = load_sounds(style, engine.sample_rate, opts.sting, opts.bed)
 
     llm = load_llm(opts.llm, device)
@@ -77,7 +71,7 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None,
     del llm
     _free_memory()
 
-    lines = render_turns(script.turns, {h.key: h for h in hosts}, style, engine,
+    lines = render_turns(script.turns, {h.key: h for h in hosts}, voices, style, engine,
                          on_line=lambda done, total: progress("speech", done, total))
     progress("mix", 0, 1)
     samples, rate, spans = mix_lines(lines, style, sounds)
@@ -89,10 +83,7 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None,
 
 def _free_memory() -> None:
     """Let the LLM's memory go before speech (the GPU and small machines need it)."""
+    import torch
     gc.collect()
-    try:
-        import torch
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-    except ImportError:
-        pass
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

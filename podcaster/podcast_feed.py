@@ -3,6 +3,7 @@ episodes in the output folder (an episode whose MP3 or script is gone drops out)
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_NAME = "feed.xml"
+EPISODE_JSON = re.compile(r"podcaster-\d{4}-\d{2}-\d{2}\.json")
 DEFAULT_BASE_URL = "http://localhost:8000/"
 for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
     ET.register_namespace(prefix, uri)
@@ -43,6 +45,8 @@ def kept_episodes(out: Path) -> list[dict]:
     """Episodes whose script JSON and MP3 are both in out, newest first."""
     episodes = []
     for path in sorted(out.glob("podcaster-*.json")):
+        if not EPISODE_JSON.fullmatch(path.name):   # not the .chapters.json beside it
+            continue
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
@@ -50,7 +54,7 @@ def kept_episodes(out: Path) -> list[dict]:
         files = data.get("files", {})
         if "mp3" in files and (out / files["mp3"]).is_file():
             episodes.append(data)
-    return sorted(episodes, key=lambda d: d.get("published", d["date"]), reverse=True)
+    return sorted(episodes, key=lambda d: (d["date"], d.get("published", "")), reverse=True)
 
 
 def build_feed(out: Path, base_url: str, show: str, description: str) -> str:

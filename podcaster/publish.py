@@ -99,14 +99,14 @@ def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, s
     chapters = notes.story_chapters(script, spans, duration)
     paths = episode_paths(out, script.date)
     cover = _cover(out, artwork)
+    show_notes = notes.show_notes_markdown(script, chapters)
     with atomic_path(paths["mp3"]) as tmp:
         export_mp3(samples, rate, tmp)
         write_tags(tmp, title=script.title, show=SHOW_NAME, hosts=" & ".join(script.hosts.values()),
-                   date=script.date, description=notes.show_notes_markdown(script, chapters),
-                   chapters=chapters, artwork=cover)
+                   date=script.date, description=show_notes, chapters=chapters, artwork=cover)
     write_text(paths["transcript"], script.transcript())
     write_text(paths["vtt"], notes.webvtt(script, spans))
-    write_text(paths["notes_md"], notes.show_notes_markdown(script, chapters))
+    write_text(paths["notes_md"], show_notes)
     write_text(paths["notes_html"], notes.show_notes_html(script, chapters))
     write_text(paths["chapters"], notes.chapters_json(chapters))
     data = script.to_json()

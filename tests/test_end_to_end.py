@@ -49,7 +49,7 @@ def test_daily_makes_a_two_host_episode_from_the_demo_feeds(tmp_path):
                           timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "LLM: " in done.stderr and "TTS: Kokoro" in done.stderr   # every run logs its models
-    mp3, script_json, transcript = (sorted(out.glob(f"podcaster-*.{ext}")) for ext in ("mp3", "json", "txt"))
+    mp3, script_json, transcript = (sorted(out.glob(f"podcaster-????-??-??.{ext}")) for ext in ("mp3", "json", "txt"))
     assert len(mp3) == len(script_json) == len(transcript) == 1
 
     rate = 24_000

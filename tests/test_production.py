@@ -18,7 +18,7 @@ from podcaster.config import EpisodeOptions, load_host, load_style
 from podcaster.mix import load_sounds, mix_lines, read_audio
 from podcaster.pipeline import make_episode
 from podcaster.publish import publish_episode
-from podcaster.speech import load_tts, render_turns
+from podcaster.speech import load_tts, pick_voice, render_turns
 from podcaster.types import Script, Story, Turn
 from conftest import DEMO_FEEDS
 
@@ -45,7 +45,9 @@ offline = pytest.mark.skipif(models.offline_kokoro_files() is None, reason="offl
 def real_lines():
     """The script spoken by the real offline Kokoro voices (jf_alpha and jm_kumo)."""
     engine = load_tts(None, "onnx", "cpu")
-    return render_turns(TURNS, {"ava": load_host("ava"), "kai": load_host("kai")}, load_style("morning"), engine)
+    hosts = {"ava": load_host("ava"), "kai": load_host("kai")}
+    voices = {key: pick_voice(host, engine) for key, host in hosts.items()}
+    return render_turns(TURNS, hosts, voices, load_style("morning"), engine)
 
 
 @pytest.fixture(scope="module")

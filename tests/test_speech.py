@@ -39,7 +39,7 @@ def test_render_turns_gives_one_audio_per_turn(tiny_kokoro):
     engine = load_tts(str(tiny_kokoro), "torch", "cpu")
     turns = [Turn("ava", "Hello there.", [], 0), Turn("kai", "Hi, Ava.", [], 0)]
     hosts = {"ava": load_host("ava"), "kai": load_host("kai")}
-    lines = render_turns(turns, hosts, load_style("morning"), engine)
+    lines = render_turns(turns, hosts, {"ava": "af_heart", "kai": "am_michael"}, load_style("morning"), engine)
     assert [line.turn for line in lines] == turns
     assert all(line.sample_rate == 24_000 and line.samples.dtype == np.float32 and line.samples.size for line in lines)
 

@@ -15,9 +15,9 @@ __all__ = ["TTSEngine", "load_tts", "pick_voice", "render_turns"]
 ATTEMPTS = 2
 
 
-def render_turns(turns: list[Turn], hosts: dict[str, Host], style: Style, engine: TTSEngine,
-                 on_line: Callable[[int, int], None] | None = None) -> list[LineAudio]:
-    voices = {key: pick_voice(host, engine) for key, host in hosts.items()}
+def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, str], style: Style,
+                 engine: TTSEngine, on_line: Callable[[int, int], None] | None = None) -> list[LineAudio]:
+    """voices: host key -> engine voice (pick_voice), chosen before the slow work starts."""
     log.info("voices: %s", ", ".join(f"{hosts[k].name}={v}" for k, v in voices.items()))
     lines = []
     for i, turn in enumerate(turns):

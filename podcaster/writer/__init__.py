@@ -50,8 +50,8 @@ def write_script(stories: list[Story], hosts: tuple[Host, Host], style: Style, l
     a, b = hosts
     names = {a.name.casefold(): a.key, b.name.casefold(): b.key}
     budget = WordBudget.split(round(minutes * style.words_per_minute), len(stories))
-    system = prompts["system"].format(show=SHOW_NAME, a_name=a.name, a_persona=a.persona,
-                                      b_name=b.name, b_persona=b.persona, writing=style.writing)
+    system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
+                                      a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
     titles = "\n".join(f"{i}. {s.title}" for i, s in enumerate(stories, 1))
     plan = [("opening", a, [], budget.opening, dict(date_spoken=_spoken_date(day), titles=titles))]
     for i, story in enumerate(stories, 1):
