@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -23,8 +24,9 @@ log = logging.getLogger("podcaster")
 
 
 def _setup_logging(verbose: bool) -> None:
-    """Rich on a terminal; plain timestamped lines under cron."""
+    """Rich and progress bars on a terminal; plain timestamped lines and no bars under cron."""
     level = logging.DEBUG if verbose else logging.INFO
+    from transformers.utils import logging as hf_logging
     if console.is_terminal:
         from rich.logging import RichHandler
         handler: logging.Handler = RichHandler(console=console, show_path=False, markup=False)
@@ -32,12 +34,12 @@ def _setup_logging(verbose: bool) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TQDM_DISABLE", "1")   # e.g. transformers' GGUF conversion bar
+        hf_logging.disable_progress_bar()
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
     log.setLevel(level)
-    # the libraries' own chatter (tokenizer warnings, phonemizer word counts) is not for listeners
-    from transformers.utils import logging as hf_logging
+    # the libraries' own chatter (tokenizer warnings and the like) is not for listeners
     hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
 
 
 class _Progress:
@@ -72,6 +74,10 @@ class _Progress:
         self.bar.update(self.tasks[stage], completed=done, total=total)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def _fail(error: PodcasterError) -> None:
     console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(error.exit_code)
@@ -99,6 +105,8 @@ def daily(
 ) -> None:
     """Make today's episode: fetch the feeds, write the script, speak it, mix the MP3."""
     _setup_logging(verbose)
+    # SIGTERM (cron timeouts, systemd stop) unwinds like Ctrl-C, so temp files are removed
+    signal.signal(signal.SIGTERM, _interrupt)
     from .pipeline import make_episode
     try:
         opts = EpisodeOptions(feeds=feeds, out=out or default_out_dir(), minutes=minutes, host_a=host_a,
@@ -110,7 +118,7 @@ def daily(
     except PodcasterError as e:
         _fail(e)
     except KeyboardInterrupt:
-        console.print("interrupted; nothing was published")
+        console.print("error: interrupted; nothing was published", markup=False, highlight=False)
         raise typer.Exit(130)
     minutes_made, seconds = divmod(round(episode.duration_s), 60)
     print(f"{episode.mp3}  ({minutes_made}:{seconds:02d}, {len(episode.script.stories)} stories"

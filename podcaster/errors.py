@@ -61,5 +61,5 @@ EXIT_CODES = [
     (OutputError.exit_code, "The output folder cannot be created or written."),
     (GenerationError.exit_code, "The LLM or TTS could not produce a usable script or audio."),
     (MediaError.exit_code, "A sting, music bed or artwork file is missing, unreadable, or not audio/an image."),
-    (130, "Interrupted (Ctrl-C)."),
+    (130, "Interrupted (Ctrl-C or SIGTERM); temp files are removed and nothing is published."),
 ]

@@ -92,14 +92,19 @@ def fetch_bytes(url: str, limits: FetchLimits) -> bytes:
     return b"".join(chunks)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")                   # becomes a space
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # zero-width, direction overrides
+
+
 def html_to_text(html: str) -> str:
-    """Markup to plain text: drop scripts and styles, keep the words, collapse whitespace."""
-    if "<" not in html and "&" not in html:
-        return " ".join(html.split())
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "iframe", "object", "svg"]):
-        tag.decompose()
-    return " ".join(soup.get_text(" ").split())
+    """Markup to plain text: drop scripts and styles, keep the words, strip control and
+    direction-override characters, collapse whitespace."""
+    if "<" in html or "&" in html:
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup(["script", "style", "noscript", "iframe", "object", "svg"]):
+            tag.decompose()
+        html = soup.get_text(" ")
+    return " ".join(_INVISIBLE.sub("", _CONTROL.sub(" ", html)).split())
 
 
 def _published(entry) -> datetime | None:

@@ -74,3 +74,21 @@ def test_console_script_lists_presets_and_exits_cleanly():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 3 and done.stderr.strip().startswith("error: feeds file /nonexistent does not exist")
     assert "Traceback" not in done.stderr
+
+
+def test_sigterm_stops_cleanly_and_publishes_nothing(tmp_path, tiny_llm, tiny_kokoro):
+    import os
+    import signal
+    import time
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "podcaster", "daily", "--feeds", str(DEMO_FEEDS), "--out", str(out),
+                             "--llm", str(tiny_llm), "--tts", str(tiny_kokoro), "--device", "cpu", "--minutes", "3"],
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    deadline = time.monotonic() + 120
+    while "Writing script" not in (line := proc.stderr.readline()) and time.monotonic() < deadline:
+        assert line or proc.poll() is None, "podcaster ended before writing the script"
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130 and "interrupted; nothing was published" in rest
+    assert "Traceback" not in rest
+    assert not [p for p in out.iterdir() if p.suffix in (".mp3", ".tmp", ".json")]

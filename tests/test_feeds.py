@@ -107,3 +107,7 @@ def test_fetch_reports_failed_feeds_and_keeps_the_rest(server):
     assert broken.error == "HTTP 500"
     assert closed.error and not closed.stories
     assert all(agent.startswith("podcaster/") for agent in server.agents)
+
+
+def test_control_and_direction_override_characters_are_removed():
+    assert html_to_text("Bank\x00 rates\u202e held\x1b at 3%\ufeff.") == "Bank rates held at 3%."

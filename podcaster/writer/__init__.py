@@ -40,6 +40,11 @@ def _spoken_date(day: Date) -> str:
     return f"{day:%A}, {day:%B} {day.day}"
 
 
+def _as_data(text: str) -> str:
+    """Feed text goes inside <source>...</source>: it must not be able to close that tag."""
+    return text.replace("<", "‹").replace(">", "›")
+
+
 def _segment_request(prompts: dict, kind: str, **values) -> str:
     return prompts[kind].format(**values)
 
@@ -52,13 +57,14 @@ def write_script(stories: list[Story], hosts: tuple[Host, Host], style: Style, l
     budget = WordBudget.split(round(minutes * style.words_per_minute), len(stories))
     system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
                                       a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
-    titles = "\n".join(f"{i}. {s.title}" for i, s in enumerate(stories, 1))
+    titles = "\n".join(f"{i}. {_as_data(s.title)}" for i, s in enumerate(stories, 1))
     plan = [("opening", a, [], budget.opening, dict(date_spoken=_spoken_date(day), titles=titles))]
     for i, story in enumerate(stories, 1):
         first = a if i % 2 else b
         plan.append(("segment", first, [story.id], budget.per_story, dict(
-            number=i, count=len(stories), first_name=first.name, source=story.source, title=story.title,
-            body=story.body[:MAX_SOURCE_CHARS], min_turns=max(2, budget.per_story // 45))))
+            number=i, count=len(stories), first_name=first.name, source=_as_data(story.source),
+            title=_as_data(story.title), body=_as_data(story.body[:MAX_SOURCE_CHARS]),
+            min_turns=max(2, budget.per_story // 45))))
     plan.append(("closing", b, [], budget.closing, dict(titles=titles)))
 
     turns: list[Turn] = []
