@@ -121,7 +121,8 @@ def daily(
         console.print("error: interrupted; nothing was published", markup=False, highlight=False)
         raise typer.Exit(130)
     minutes_made, seconds = divmod(round(episode.duration_s), 60)
-    print(f"{episode.mp3}  ({minutes_made}:{seconds:02d}, {len(episode.script.stories)} stories"
+    count = len(episode.script.stories)
+    print(f"{episode.mp3}  ({minutes_made}:{seconds:02d}, {count} {'story' if count == 1 else 'stories'}"
           + (f", {len(episode.failed_feeds)} feeds failed" if episode.failed_feeds else "") + ")")
 
 

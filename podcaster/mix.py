@@ -118,7 +118,7 @@ def mix_lines(lines: list[LineAudio], style: Style, extras: Sounds | None = None
     if extras.sting is not None:
         sting = loudness.gain_to(extras.sting, rate, loudness.LINE_LUFS - 2)
         mix[: len(sting)] += sting
-        mix[outro_at:outro_at + len(sting)] += sting[: total - outro_at]
+        mix[outro_at:outro_at + len(sting)] += sting
     spans = [(s / rate, (s + len(x)) / rate) for s, x in zip(starts, levelled)]
     return loudness.master(mix, rate), rate, spans
 

@@ -117,7 +117,7 @@ def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
     folder = Path(name).expanduser()
     if folder.is_dir():
         config = folder / "config.json"
-        weights = next(iter(sorted(folder.glob("*.pth"))), None)
+        weights = min(folder.glob("*.pth"), default=None)
         if not config.is_file() or weights is None:
             raise ModelError(f"--tts {name}: a Kokoro folder needs config.json and a .pth weights file")
         voices: dict = {p.stem: p for p in sorted((folder / "voices").glob("*.pt"))}
@@ -152,8 +152,8 @@ def load_torch(spec: str | None, device: str) -> KokoroTorch:
 def load_onnx(spec: str | None, device: str) -> KokoroOnnx:
     if spec:
         path = Path(spec).expanduser()
-        onnx = path if path.suffix == ".onnx" else next(iter(sorted(path.glob("*.onnx"))), None) if path.is_dir() else None
-        voices = next(iter(sorted((onnx.parent if onnx else path).glob("voices*"))), None) if onnx else None
+        onnx = path if path.suffix == ".onnx" else min(path.glob("*.onnx"), default=None) if path.is_dir() else None
+        voices = min(onnx.parent.glob("voices*"), default=None) if onnx else None
         if onnx is None or voices is None:
             raise ModelError(f"--tts {spec}: the onnx runtime needs a folder with a .onnx model and a voices file")
     else:

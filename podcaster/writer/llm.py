@@ -28,20 +28,18 @@ class LLM:
             messages, add_generation_prompt=True, tokenize=False,
             enable_thinking=False)  # SmolLM3 and Qwen3 think aloud unless told not to
         inputs = self.tokenizer(prompt + prefix, return_tensors="pt", add_special_tokens=False).to(self.device)
+        pad = self.tokenizer.pad_token_id
         torch.manual_seed(seed)
         with torch.inference_mode():
             out = self.model.generate(
                 **inputs, max_new_tokens=max_new_tokens, do_sample=True, temperature=0.7, top_p=0.9,
-                repetition_penalty=1.05, pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
+                repetition_penalty=1.05, pad_token_id=self.tokenizer.eos_token_id if pad is None else pad)
         new_tokens = out[0, inputs["input_ids"].shape[1]:]
         return prefix + self.tokenizer.decode(new_tokens, skip_special_tokens=True)
 
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
 
 def resolve_llm(spec: str | None, device: str) -> str:
-    """Pick the LLM to load (README: 'Choosing models'): returns an HF id, folder or .gguf path."""
+    """Pick the LLM to load (README: 'Models'): returns an HF id, folder or .gguf path."""
     if spec:
         return spec
     default = models.DEFAULT_LLM[device]
