@@ -132,13 +132,11 @@ def feed(
     base_url: str = typer.Option(DEFAULT_BASE_URL, "--base-url", help="URL where that folder is served."),
 ) -> None:
     """Rebuild feed.xml (the podcast feed) from the episodes in the output folder."""
-    from .podcast_feed import FEED_NAME, build_feed, kept_episodes
-    from .publish import ensure_writable, write_text
-    from .writer import SHOW_DESCRIPTION, SHOW_NAME
+    from .podcast_feed import kept_episodes
+    from .publish import ensure_writable, write_feed
     folder = out or default_out_dir()
     try:
-        ensure_writable(folder)
-        path = write_text(folder / FEED_NAME, build_feed(folder, base_url, SHOW_NAME, SHOW_DESCRIPTION))
+        path = write_feed(ensure_writable(folder), base_url)
     except PodcasterError as e:
         _fail(e)
     print(f"{path}  ({len(kept_episodes(folder))} episodes)")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
-from .errors import PresetError, UsageError
 from .artwork import image_mime
+from .errors import PresetError, UsageError
 from .podcast_feed import DEFAULT_BASE_URL, check_base_url
 from .types import Host, Style
 

@@ -33,9 +33,9 @@ def integrated_lufs(samples: np.ndarray, rate: int) -> float:
 
 
 def true_peak_dbtp(samples: np.ndarray, rate: int) -> float:
-    """BS.1770-4 Annex 2: the peak of the signal oversampled 4x (to 192 kHz or more for 48 kHz)."""
+    """BS.1770-4 Annex 2: the peak of the signal oversampled to 192 kHz or more (4x from 48 kHz)."""
     factor = 4 if rate >= 44_100 else 8
-    peak = float(np.max(np.abs(resample_poly(samples, factor, 1)))) if len(samples) else 0.0
+    peak = float(_peak_envelope(samples, 0.0, factor=factor).max()) if len(samples) else 0.0
     return 20 * np.log10(peak) if peak > 0 else -np.inf
 
 

@@ -59,7 +59,10 @@ def kept_episodes(out: Path) -> list[dict]:
 
 def build_feed(out: Path, base_url: str, show: str, description: str) -> str:
     base = check_base_url(base_url)
-    url = lambda name: base + quote(name)  # noqa: E731
+
+    def url(name: str) -> str:
+        return base + quote(name)
+
     episodes = kept_episodes(out)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")

@@ -78,6 +78,11 @@ def episode_paths(out: Path, day: str) -> dict[str, Path]:
     return {kind: out / f"podcaster-{day}{suffix}" for kind, suffix in EPISODE_FILES.items()}
 
 
+def write_feed(out: Path, base_url: str) -> Path:
+    """feed.xml for the episodes now in out."""
+    return write_text(out / FEED_NAME, build_feed(out, base_url, SHOW_NAME, SHOW_DESCRIPTION))
+
+
 def _cover(out: Path, artwork: Path | None) -> Path:
     """The feed's cover in out: the user's artwork copied in, or ours drawn once."""
     if artwork:
@@ -115,6 +120,6 @@ def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, s
     data.update(duration=round(duration, 3), published=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 files={kind: path.name for kind, path in paths.items() if kind != "json"})
     write_json(paths["json"], data)
-    write_text(out / FEED_NAME, build_feed(out, base_url, SHOW_NAME, SHOW_DESCRIPTION))
+    write_feed(out, base_url)
     return Episode(date=script.date, mp3=paths["mp3"], script_json=paths["json"], transcript=paths["transcript"],
                    duration_s=duration, script=script, chapters=chapters, failed_feeds=failed_feeds or [])

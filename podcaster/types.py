@@ -44,6 +44,7 @@ class Style:
     sting_file: str | None = None   # your own intro/outro sting (any audio file)
     bed_file: str | None = None     # your own music bed
 
+
 @dataclass
 class Turn:
     speaker: str                     # host key

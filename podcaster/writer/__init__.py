@@ -104,7 +104,7 @@ def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str,
                        seed=seed * 1000 + segment * 10 + attempt)
         turns = parse_turns(raw, names, segment, story_ids)
         speakers, got = score(turns)
-        if turns and score(turns) > score(best):
+        if turns and (speakers, got) > score(best):
             best = turns
         if speakers >= hosts_wanted and got >= words / 3:
             return turns
