@@ -5,6 +5,8 @@ import logging
 import os
 import signal
 import sys
+from collections import Counter
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Optional
 
@@ -13,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .config import (EpisodeOptions, default_out_dir, load_host, load_style, parse_duration, preset_names)
-from .errors import PodcasterError
+from .config import EpisodeOptions, data_dir, default_out_dir, load_host, load_style, parse_duration, preset_names
+from .errors import OutputError, PodcasterError, UsageError
 from .podcast_feed import DEFAULT_BASE_URL
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -23,8 +25,12 @@ console = Console(stderr=True)
 log = logging.getLogger("podcaster")
 
 
-def _setup_logging(verbose: bool) -> None:
-    """Rich and progress bars on a terminal; plain timestamped lines and no bars under cron."""
+LOGS_KEPT = 30
+
+
+def _setup_logging(verbose: bool, log_file: bool = False) -> None:
+    """Rich and progress bars on a terminal; plain timestamped lines and no bars under cron.
+    log_file: also a full log of this run in the data folder's logs/ (the newest LOGS_KEPT are kept)."""
     level = logging.DEBUG if verbose else logging.INFO
     from transformers.utils import logging as hf_logging
     if console.is_terminal:
@@ -36,10 +42,28 @@ def _setup_logging(verbose: bool) -> None:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TQDM_DISABLE", "1")   # e.g. transformers' GGUF conversion bar
         hf_logging.disable_progress_bar()
-    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    handlers = [handler]
+    if log_file:
+        handlers.append(_run_log())
+    logging.basicConfig(level=logging.WARNING, handlers=handlers, force=True)
     log.setLevel(level)
     # the libraries' own chatter (tokenizer warnings and the like) is not for listeners
     hf_logging.set_verbosity_error()
+
+
+def _run_log() -> logging.Handler:
+    folder = data_dir() / "logs"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in sorted(folder.glob("daily-*.log"))[:-LOGS_KEPT + 1]:
+            old.unlink()
+        handler = logging.FileHandler(folder / f"daily-{datetime.now():%Y-%m-%dT%H-%M-%S}-{os.getpid()}.log",
+                                      encoding="utf-8")
+    except OSError as e:
+        raise OutputError(f"cannot write the run log in {folder} ({e.strerror or e}); "
+                          f"set PODCASTER_HOME to a folder you can write") from None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+    return handler
 
 
 class _Progress:
@@ -83,60 +107,205 @@ def _fail(error: PodcasterError) -> None:
     raise typer.Exit(error.exit_code)
 
 
+def _config_option():
+    return typer.Option(None, "--config", help="Profile (TOML) to use. [default: profile.toml in the per-user config folder]")
+
+
+def _run_time(day: Optional[str]) -> Optional[datetime]:
+    """--date YYYY-MM-DD: replay a day as at its end (23:59:59 local); today means now."""
+    if day is None:
+        return None
+    try:
+        chosen = date.fromisoformat(day)
+    except ValueError:
+        raise UsageError(f"--date {day!r} is not a date; use YYYY-MM-DD, e.g. --date 2026-11-26") from None
+    if chosen == date.today():
+        return None
+    return datetime.combine(chosen, time(23, 59, 59)).astimezone()
+
+
+def _options(config: Optional[Path], since: Optional[str], **flags) -> EpisodeOptions:
+    from .profile import episode_options, load_profile
+    profile = load_profile(config, required=config is not None)
+    return episode_options(profile, since=parse_duration(since) if since else None, **flags)
+
+
 @app.command()
 def daily(
-    feeds: Path = typer.Option(..., "--feeds", help="Feeds list: one URL or local file per line, # comments."),
-    out: Path = typer.Option(None, "--out", help="Output folder. [default: the per-user data folder, see README]"),
-    minutes: float = typer.Option(5.0, "--minutes", help="Target length in minutes."),
-    host_a: str = typer.Option("ava", "--host-a", help="Voice preset of the first host (see `podcaster voices`)."),
-    host_b: str = typer.Option("kai", "--host-b", help="Voice preset of the second host."),
-    style: str = typer.Option("morning", "--style", help="Style preset (see `podcaster styles`)."),
+    feeds: Optional[Path] = typer.Option(None, "--feeds", help="Feeds list: one URL or local file per line, # comments. [default: the profile's feeds]"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder. [default: the profile's output_dir, else the per-user data folder]"),
+    minutes: Optional[float] = typer.Option(None, "--minutes", help="Target length in minutes. [default: 5]"),
+    host_a: Optional[str] = typer.Option(None, "--host-a", help="Voice preset of the first host (see `podcaster voices`). [default: ava]"),
+    host_b: Optional[str] = typer.Option(None, "--host-b", help="Voice preset of the second host. [default: kai]"),
+    style: Optional[str] = typer.Option(None, "--style", help="Style preset (see `podcaster styles`). [default: morning]"),
     llm: Optional[str] = typer.Option(None, "--llm", help="LLM: Hugging Face id, local folder or .gguf file. [default: automatic]"),
     tts: Optional[str] = typer.Option(None, "--tts", help="Kokoro weights: Hugging Face id, folder or .onnx. [default: automatic]"),
-    runtime: str = typer.Option("auto", "--runtime", help="TTS runtime: auto, torch or onnx."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    since: str = typer.Option("24h", "--since", help="Story window, e.g. 24h, 2d, 90m."),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed, for repeatable scripts."),
+    runtime: Optional[str] = typer.Option(None, "--runtime", help="TTS runtime: auto, torch or onnx. [default: auto]"),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda. [default: auto]"),
+    since: Optional[str] = typer.Option(None, "--since", help="Story window, e.g. 24h, 2d, 90m. [default: 24h]"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Sampling seed, for repeatable scripts. [default: 0]"),
     sting: Optional[Path] = typer.Option(None, "--sting", help="Your own intro/outro sting (audio file)."),
     bed: Optional[Path] = typer.Option(None, "--bed", help="Your own music bed (audio file)."),
     artwork: Optional[Path] = typer.Option(None, "--artwork", help="Cover image (PNG or JPEG) for the MP3 and the feed."),
-    base_url: str = typer.Option(DEFAULT_BASE_URL, "--base-url", help="URL where the output folder is served, for feed.xml."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help=f"URL where the output folder is served, for feed.xml. [default: {DEFAULT_BASE_URL}]"),
+    keep: Optional[int] = typer.Option(None, "--keep", help="Keep the newest N episodes; older ones are deleted. [default: 30]"),
+    day: Optional[str] = typer.Option(None, "--date", help="Make the episode of another day (YYYY-MM-DD), as at its end: for replays and tests."),
+    force: bool = typer.Option(False, "--force", help="Make today's episode again even if it exists."),
+    config: Optional[Path] = _config_option(),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
 ) -> None:
     """Make today's episode: fetch the feeds, write the script, speak it, mix the MP3."""
-    _setup_logging(verbose)
     # SIGTERM (cron timeouts, systemd stop) unwinds like Ctrl-C, so temp files are removed
     signal.signal(signal.SIGTERM, _interrupt)
-    from .pipeline import make_episode
+    from .pipeline import run_daily
     try:
-        opts = EpisodeOptions(feeds=feeds, out=out or default_out_dir(), minutes=minutes, host_a=host_a,
-                              host_b=host_b, style=style, llm=llm, tts=tts, runtime=runtime, device=device,
-                              since=parse_duration(since), seed=seed, sting=sting, bed=bed, artwork=artwork,
-                              base_url=base_url)
+        _setup_logging(verbose, log_file=True)
+        opts = _options(config, since, feeds=feeds, out=out, minutes=minutes, host_a=host_a, host_b=host_b,
+                        style=style, llm=llm, tts=tts, runtime=runtime, device=device, seed=seed, sting=sting,
+                        bed=bed, artwork=artwork, base_url=base_url, keep=keep)
+        now = _run_time(day)
         with _Progress() as progress:
-            episode = make_episode(opts, progress=progress)
+            result = run_daily(opts, now=now, force=force, progress=progress)
     except PodcasterError as e:
         _fail(e)
     except KeyboardInterrupt:
         console.print("error: interrupted; nothing was published", markup=False, highlight=False)
         raise typer.Exit(130)
-    minutes_made, seconds = divmod(round(episode.duration_s), 60)
-    count = len(episode.script.stories)
-    print(f"{episode.mp3}  ({minutes_made}:{seconds:02d}, {count} {'story' if count == 1 else 'stories'}"
-          + (f", {len(episode.failed_feeds)} feeds failed" if episode.failed_feeds else "") + ")")
+    log.info("%s: %s", result.status, result.message)
+    print(result.message)
+
+
+@app.command()
+def preview(
+    feeds: Optional[Path] = typer.Option(None, "--feeds", help="Feeds list. [default: the profile's feeds]"),
+    minutes: Optional[float] = typer.Option(None, "--minutes", help="Target length, which sets how many stories fit."),
+    style: Optional[str] = typer.Option(None, "--style", help="Style preset."),
+    since: Optional[str] = typer.Option(None, "--since", help="Story window, e.g. 24h, 2d."),
+    day: Optional[str] = typer.Option(None, "--date", help="Rank as on another day (YYYY-MM-DD)."),
+    config: Optional[Path] = _config_option(),
+) -> None:
+    """Show how today's stories rank and which make the show, without making anything."""
+    from .memory import History
+    from .pipeline import plan_show
+    _setup_logging(False)
+    try:
+        opts = _options(config, since, feeds=feeds, minutes=minutes, style=style)
+        with History.open() as history:
+            plan = plan_show(opts, _run_time(day) or datetime.now().astimezone(), history)
+    except PodcasterError as e:
+        _fail(e)
+    chosen = {c.id for c in plan.chosen}
+    table = Table("", "score", "story", "why", "sources", title=f"Stories for {plan.day}")
+    for cluster in plan.ranked:
+        table.add_row("✓" if cluster.id in chosen else "", f"{cluster.score:.2f}", cluster.title,
+                      ", ".join(cluster.reasons), ", ".join(cluster.sources))
+    Console().print(table)
+    reasons = Counter(why.split(" ")[0] for why in plan.left_out.values())
+    left = ", ".join(f"{n} {'told before' if r == 'covered' else 'excluded by ' + r}" for r, n in reasons.items())
+    print(f"{len(chosen)} of {len(plan.ranked)} stories fit {opts.minutes:g} minutes"
+          + (f"; left out: {left}" if left else ""))
+
+
+@app.command()
+def history() -> None:
+    """List past episodes and what they covered."""
+    from .memory import History
+    try:
+        with History.open() as memory:
+            episodes = memory.episodes()
+    except PodcasterError as e:
+        _fail(e)
+    if not episodes:
+        print("no episodes yet; `podcaster daily` makes the first")
+        return
+    table = Table("date", "length", "stories", "file")
+    for past in episodes:
+        minutes, seconds = divmod(round(past.duration), 60)
+        stories = "\n".join(f"{'(update) ' if update else ''}{title}  [{', '.join(sources)}]"
+                             for title, sources, update in past.segments)
+        table.add_row(past.date, f"{minutes}:{seconds:02d}", stories, str(past.mp3) if past.mp3.is_file() else "(deleted)")
+    Console().print(table)
+
+
+@app.command()
+def init(config: Optional[Path] = _config_option(),
+         force: bool = typer.Option(False, "--force", help="Replace an existing profile (a .bak copy is kept).")) -> None:
+    """Write a commented starter profile to edit."""
+    from .profile import default_profile_path, write_starter
+    try:
+        path = write_starter(config or default_profile_path(), overwrite=force)
+    except PodcasterError as e:
+        _fail(e)
+    print(f"{path}  (edit it: feeds, interests, exclusions, hosts, style)")
+
+
+feeds_app = typer.Typer(help="Your subscriptions: list them, import a feed reader's OPML.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+
+@feeds_app.command("import")
+def feeds_import(opml: Path = typer.Argument(..., help="OPML file exported by a feed reader."),
+                 config: Optional[Path] = _config_option()) -> None:
+    """Add the feeds of an OPML subscription list to the profile."""
+    from .profile import add_feeds, default_profile_path, read_opml
+    path = config or default_profile_path()
+    try:
+        added, already = add_feeds(path, read_opml(opml))
+    except PodcasterError as e:
+        _fail(e)
+    print(f"{path}: {added} feeds added" + (f", {already} already there" if already else ""))
+
+
+@feeds_app.command("list")
+def feeds_list(config: Optional[Path] = _config_option()) -> None:
+    """Show the profile's feeds."""
+    from .feeds import read_feeds_file
+    from .profile import load_profile
+    try:
+        profile = load_profile(config, required=config is not None)
+        listed = [(title, location, "profile") for location, title in profile.feeds]
+        if profile.options.get("feeds"):
+            listed += [("", location, str(profile.options["feeds"])) for location in read_feeds_file(profile.options["feeds"])]
+    except PodcasterError as e:
+        _fail(e)
+    if profile.path is None:
+        print("no profile yet; `podcaster init` writes one, `podcaster feeds import FILE.opml` adds feeds")
+        return
+    table = Table("title", "feed", "from", title=str(profile.path))
+    for row in listed:
+        table.add_row(*row)
+    Console().print(table)
+
+
+@app.command()
+def topics(config: Optional[Path] = _config_option()) -> None:
+    """List the topics interests and exclusions can name (and their keywords)."""
+    from .config import load_topics
+    from .profile import load_profile
+    try:
+        known = load_topics(load_profile(config, required=config is not None).topics)
+    except PodcasterError as e:
+        _fail(e)
+    table = Table("topic", "keywords")
+    for name, words in sorted(known.items()):
+        table.add_row(name, ", ".join(words))
+    Console().print(table)
 
 
 @app.command()
 def feed(
-    out: Path = typer.Option(None, "--out", help="Output folder holding the episodes. [default: the per-user data folder]"),
-    base_url: str = typer.Option(DEFAULT_BASE_URL, "--base-url", help="URL where that folder is served."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder holding the episodes. [default: the profile's output_dir, else the per-user data folder]"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help=f"URL where that folder is served. [default: the profile's base_url, else {DEFAULT_BASE_URL}]"),
+    config: Optional[Path] = _config_option(),
 ) -> None:
     """Rebuild feed.xml (the podcast feed) from the episodes in the output folder."""
     from .podcast_feed import kept_episodes
     from .publish import ensure_writable, write_feed
-    folder = out or default_out_dir()
+    from .profile import load_profile
     try:
-        path = write_feed(ensure_writable(folder), base_url)
+        options = load_profile(config, required=config is not None).options
+        folder = out or options.get("out") or default_out_dir()
+        path = write_feed(ensure_writable(folder), base_url or options.get("base_url") or DEFAULT_BASE_URL)
     except PodcasterError as e:
         _fail(e)
     print(f"{path}  ({len(kept_episodes(folder))} episodes)")

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 
 import platformdirs
 
 from .artwork import image_mime
-from .errors import PresetError, UsageError
+from .errors import FeedsError, PresetError, UsageError
 from .podcast_feed import DEFAULT_BASE_URL, check_base_url
-from .types import Host, Style
+from .types import Host, Preferences, Style
 
 APP = "podcaster"
 DEVICES = ("auto", "cpu", "cuda")
@@ -43,8 +43,9 @@ def bundled_voices_dir() -> Path:
 
 @dataclass
 class EpisodeOptions:
-    feeds: Path
-    out: Path
+    feeds: Path | None = None       # a feeds list file
+    out: Path = field(default_factory=default_out_dir)
+    feed_list: tuple[str, ...] = () # more feed URLs or files (from the profile)
     minutes: float = 5.0
     host_a: str = "ava"
     host_b: str = "kai"
@@ -59,6 +60,17 @@ class EpisodeOptions:
     bed: Path | None = None         # your own music bed
     artwork: Path | None = None     # PNG or JPEG cover for the MP3 and the feed
     base_url: str = DEFAULT_BASE_URL  # where the output folder is served, for the podcast feed
+    keep: int = 30                  # episodes kept in the output folder and in memory
+    prefs: Preferences = field(default_factory=Preferences)
+    topics: dict[str, list[str]] = field(default_factory=dict)  # the profile's own topics
+
+    def feed_locations(self) -> list[str]:
+        from .feeds import read_feeds_file
+        locations = (read_feeds_file(self.feeds) if self.feeds else []) + list(self.feed_list)
+        if not locations:
+            raise FeedsError("no feeds to read: pass --feeds FILE, or add feeds to your profile "
+                             "(`podcaster init`, `podcaster feeds import FILE.opml`)")
+        return list(dict.fromkeys(locations))
 
     def validate(self) -> None:
         if not self.minutes > 0:
@@ -71,6 +83,8 @@ class EpisodeOptions:
             raise UsageError(f"--runtime must be auto, onnx or torch (got {self.runtime!r})")
         if self.since <= timedelta(0):
             raise UsageError("--since must be a positive duration such as 24h or 2d")
+        if self.keep < 1:
+            raise UsageError(f"--keep must be 1 or more (got {self.keep})")
         if self.host_a == self.host_b:
             raise UsageError(f"--host-a and --host-b are both {self.host_a!r}; pick two different hosts")
         check_base_url(self.base_url)
@@ -157,6 +171,15 @@ def load_style(key: str) -> Style:
         if values[name] <= 0:
             raise PresetError(f"{hint}: field {name!r} must be above 0")
     return Style(key=key, **values)
+
+
+def load_topics(extra: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Topic name -> keywords: voices/topics.toml, with the profile's [topics] added to it."""
+    data = tomllib.loads((bundled_voices_dir() / "topics.toml").read_text(encoding="utf-8"))["topics"]
+    topics = {name.casefold(): list(words) for name, words in data.items()}
+    for name, words in (extra or {}).items():
+        topics[name] = topics.get(name, []) + [w for w in words if w not in topics.get(name, [])]
+    return topics
 
 
 def load_prompts() -> dict[str, str]:

@@ -49,17 +49,29 @@ class MediaError(PodcasterError):
     exit_code = 9
 
 
+class ProfileError(PodcasterError):
+    """A profile (TOML) or subscription list (OPML) that cannot be read as one."""
+    exit_code = 10
+
+
+class BusyError(PodcasterError):
+    """Another run holds the lock, or the history database is locked."""
+    exit_code = 11
+
+
 # The README's exit-code table is generated from this list (tests check they agree).
 EXIT_CODES = [
-    (0, "Episode made (or nothing to do)."),
+    (0, "Episode made, today's episode already exists (reused), or nothing new to tell."),
     (1, "Internal error: a bug; please report it with the log."),
     (UsageError.exit_code, "Bad flag value, e.g. `--minutes 0` or an unknown `--device`."),
     (FeedsError.exit_code, "Feeds list missing, empty, or a line that is neither a URL nor an existing file."),
     (NoStoriesError.exit_code, "No feed could be fetched or parsed, or the feeds held no stories."),
     (PresetError.exit_code, "Unknown or malformed voice or style preset."),
     (ModelError.exit_code, "A model is not installed or cannot load, or `--device cuda` without a GPU."),
-    (OutputError.exit_code, "The output folder cannot be created or written."),
+    (OutputError.exit_code, "The output folder or the data folder (history, logs, cache) cannot be created or written."),
     (GenerationError.exit_code, "The LLM or TTS could not produce a usable script or audio."),
     (MediaError.exit_code, "A sting, music bed or artwork file is missing, unreadable, or not audio/an image."),
+    (ProfileError.exit_code, "The profile is not valid TOML, has an unknown key or a wrong value; or an OPML file is not OPML."),
+    (BusyError.exit_code, "Another `podcaster daily` is running (only one at a time), or the history database is locked."),
     (130, "Interrupted (Ctrl-C or SIGTERM); temp files are removed and nothing is published."),
 ]

@@ -5,7 +5,7 @@ import html
 import json
 import re
 
-from .types import Chapter, Script, Story
+from .types import Chapter, Cluster, Script, Story
 
 
 def _timestamp(seconds: float) -> str:
@@ -34,14 +34,19 @@ def summary(story: Story, limit: int = 200) -> str:
     return first[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _segment_note(cluster: Cluster) -> str:
+    return f"Update on the story from {cluster.update_of}. " if cluster.update_of else ""
+
+
 def show_notes_markdown(script: Script, chapters: list[Chapter]) -> str:
     starts = {c.title: c.start for c in chapters}
     lines = [f"# {script.title}", "", f"With {' and '.join(script.hosts.values())}.", ""]
-    for story in script.stories:
-        at = starts.get(story.title)
+    for cluster in script.clusters:
+        at = starts.get(cluster.title)
         stamp = f" ({_timestamp(at)[:8]})" if at is not None else ""
-        lines += [f"## {story.title}{stamp}", "", summary(story), "",
-                  f"Source: [{story.source}]({story.link})" if story.link else f"Source: {story.source}", ""]
+        sources = ", ".join(f"[{s.source}]({s.link})" if s.link else s.source for s in cluster.stories)
+        lines += [f"## {cluster.title}{stamp}", "", _segment_note(cluster) + summary(cluster.stories[0]), "",
+                  f"{'Sources' if len(cluster.stories) > 1 else 'Source'}: {sources}", ""]
     return "\n".join(lines)
 
 
@@ -49,12 +54,14 @@ def show_notes_html(script: Script, chapters: list[Chapter]) -> str:
     esc = html.escape
     starts = {c.title: c.start for c in chapters}
     parts = [f"<h1>{esc(script.title)}</h1>", f"<p>With {esc(' and '.join(script.hosts.values()))}.</p>"]
-    for story in script.stories:
-        at = starts.get(story.title)
+    for cluster in script.clusters:
+        at = starts.get(cluster.title)
         stamp = f" <small>({_timestamp(at)[:8]})</small>" if at is not None else ""
-        source = (f'<a href="{esc(story.link, quote=True)}">{esc(story.source)}</a>' if story.link
-                  else esc(story.source))
-        parts += [f"<h2>{esc(story.title)}{stamp}</h2>", f"<p>{esc(summary(story))}</p>", f"<p>Source: {source}</p>"]
+        sources = ", ".join(f'<a href="{esc(s.link, quote=True)}">{esc(s.source)}</a>' if s.link else esc(s.source)
+                            for s in cluster.stories)
+        parts += [f"<h2>{esc(cluster.title)}{stamp}</h2>",
+                  f"<p>{esc(_segment_note(cluster) + summary(cluster.stories[0]))}</p>",
+                  f"<p>{'Sources' if len(cluster.stories) > 1 else 'Source'}: {sources}</p>"]
     return "\n".join(parts) + "\n"
 
 
@@ -66,17 +73,18 @@ def chapters_json(chapters: list[Chapter]) -> str:
 
 
 def story_chapters(script: Script, spans: list[tuple[float, float]], duration: float) -> list[Chapter]:
-    """One chapter per story, from its first spoken line to the next story's first line."""
-    firsts: list[tuple[float, Story]] = []
-    by_id = {s.id: s for s in script.stories}
+    """One chapter per story segment, from its first spoken line to the next segment's first line."""
+    firsts: list[tuple[float, Cluster]] = []
+    by_story = {s.id: c for c in script.clusters for s in c.stories}
     seen: set[str] = set()
     for turn, (start, _) in zip(script.turns, spans):
         for sid in turn.story_ids:
-            if sid in by_id and sid not in seen:
-                seen.add(sid)
-                firsts.append((start, by_id[sid]))
+            cluster = by_story.get(sid)
+            if cluster and cluster.id not in seen:
+                seen.add(cluster.id)
+                firsts.append((start, cluster))
     chapters = []
-    for i, (start, story) in enumerate(firsts):
+    for i, (start, cluster) in enumerate(firsts):
         end = firsts[i + 1][0] if i + 1 < len(firsts) else duration
-        chapters.append(Chapter(story.title, start, end, story.link))
+        chapters.append(Chapter(cluster.title, start, end, cluster.link))
     return chapters

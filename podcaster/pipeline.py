@@ -1,20 +1,31 @@
-"""The one place where the stages meet: feeds -> stories -> script -> speech -> mix -> files."""
+"""The one place where the stages meet: feeds -> clusters -> script -> speech -> mix -> files.
+
+`plan_show` decides what today's show tells (also behind `podcaster preview`); `make_episode`
+makes it; `run_daily` adds what an unattended morning run needs: one run at a time, today's
+episode reused, memory of what was told, old episodes retired.
+"""
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from . import feeds as feeds_stage
-from .config import EpisodeOptions, load_host, load_prompts, load_style
-from .errors import NoStoriesError
+from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_prompts, load_style, load_topics
+from .errors import BusyError, NoStoriesError, OutputError, PodcasterError
+from .memory import History
 from .mix import load_sounds, mix_lines
 from .models import resolve_device
-from .publish import ensure_writable, publish_episode
-from .select import choose_stories, recent_stories, story_count
-from .speech import load_tts, pick_voice, render_turns
-from .types import Episode, Story
+from .publish import episode_paths, ensure_writable, publish_episode, remove_episode_files, remove_stale_temps, \
+    write_feed, write_json
+from .select import choose_clusters, rank_clusters, recent_stories, story_count
+from .speech import LineCache, load_tts, pick_voice, render_turns
+from .types import Cluster, Episode, Script, Story
 from .writer import WordBudget, write_script
 from .writer.llm import load_llm
 
@@ -24,7 +35,31 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 
-def gather_stories(locations: list[str], opts: EpisodeOptions, now: datetime) -> tuple[list[Story], list[str]]:
+class NothingNew(PodcasterError):
+    """Every story in the window was told before: no episode today (not a failure)."""
+    exit_code = 0
+
+
+@dataclass
+class ShowPlan:
+    """What today's show will tell, and why."""
+    day: str
+    chosen: list[Cluster]
+    ranked: list[Cluster]                # every cluster, best first
+    left_out: dict[str, str]             # story id -> why (covered, excluded)
+    candidates: list[Story]
+    failed_feeds: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DailyResult:
+    status: str                  # "made", "reused" or "nothing new"
+    message: str
+    episode: Episode | None = None
+
+
+def gather_stories(locations: list[str], opts: EpisodeOptions, now: datetime,
+                   first_run: bool = True) -> tuple[list[Story], list[str]]:
     """Fetch every feed; return today's candidate stories and the feeds that failed (with why)."""
     results = feeds_stage.fetch_feeds(locations)
     failed = [f"{r.location}: {r.error}" for r in results if r.error]
@@ -37,27 +72,40 @@ def gather_stories(locations: list[str], opts: EpisodeOptions, now: datetime) ->
     if not stories:
         raise NoStoriesError("the feeds hold no stories today; try again later or add feeds")
     log.info("feeds: %d read, %d failed, %d unique stories", len(results) - len(failed), len(failed), len(stories))
-    return recent_stories(stories, now, opts.since), failed
+    return recent_stories(stories, now, opts.since, fallback=first_run), failed
 
 
-def make_episode(opts: EpisodeOptions, now: datetime | None = None,
-                 progress: Progress | None = None) -> Episode:
+def plan_show(opts: EpisodeOptions, now: datetime, history: History | None = None) -> ShowPlan:
+    """Fetch, cluster, rank against the listener's interests and memory, and pick what fits the time."""
+    day = now.astimezone().date().isoformat()
+    style = load_style(opts.style)
+    covered = history.covered(before=day) if history else []
+    candidates, failed = gather_stories(opts.feed_locations(), opts, now, first_run=not covered)
+    ranked, left_out = rank_clusters(candidates, opts.prefs, load_topics(opts.topics), now, covered)
+    total_words = round(opts.minutes * style.words_per_minute)
+    count = story_count(total_words, style.words_per_story, WordBudget.split(total_words, 1).opening)
+    chosen = choose_clusters(ranked, count)
+    log.info("stories: %d candidates, %d left out (told before or excluded), %d clusters, %d chosen",
+             len(candidates), len(left_out), len(ranked), len(chosen))
+    return ShowPlan(day, chosen, ranked, left_out, candidates, failed)
+
+
+def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Progress | None = None,
+                 history: History | None = None) -> Episode:
     progress = progress or (lambda stage, done, total: None)
     opts.validate()
+    opts.feed_locations()           # a bad feeds list fails now, not after the fetch
     now = now or datetime.now(timezone.utc)
-    day = now.astimezone().date()
-    locations = feeds_stage.read_feeds_file(opts.feeds)
     hosts = (load_host(opts.host_a), load_host(opts.host_b))
     style = load_style(opts.style)
     out = ensure_writable(opts.out)
     device = resolve_device(opts.device)
 
     progress("feeds", 0, 1)
-    candidates, failed = gather_stories(locations, opts, now)
-    total_words = round(opts.minutes * style.words_per_minute)
-    count = story_count(total_words, style.words_per_story, WordBudget.split(total_words, 1).opening)
-    stories = choose_stories(candidates, count)
-    log.info("stories chosen: %d of %d candidates", len(stories), len(candidates))
+    plan = plan_show(opts, now, history)
+    if not plan.chosen:
+        raise NothingNew(f"nothing new since the last episode ({len(plan.left_out)} stories told before "
+                         f"or excluded); no episode today")
     progress("feeds", 1, 1)
 
     # The TTS is small and checks the voices, so it loads first: a bad voice fails in seconds.
@@ -65,20 +113,124 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None,
     voices = {host.key: pick_voice(host, engine) for host in hosts}
     sounds = load_sounds(style, engine.sample_rate, opts.sting, opts.bed)
 
-    llm = load_llm(opts.llm, device)
-    script = write_script(stories, hosts, style, llm, opts.minutes, day, load_prompts(), opts.seed,
-                          on_segment=lambda done, total: progress("script", done, total))
-    del llm
-    _free_memory()
+    script = _saved_script(plan, opts)
+    if script:
+        log.info("script: reusing the one saved before an earlier run stopped")
+    else:
+        llm = load_llm(opts.llm, device)
+        script = write_script(plan.chosen, hosts, style, llm, opts.minutes, now.astimezone().date(),
+                              load_prompts(), opts.seed, on_segment=lambda done, total: progress("script", done, total))
+        del llm
+        _free_memory()
+        _save_script(plan, opts, script)
 
+    cache = LineCache(cache_dir() / "lines")
     lines = render_turns(script.turns, {h.key: h for h in hosts}, voices, style, engine,
-                         on_line=lambda done, total: progress("speech", done, total))
+                         on_line=lambda done, total: progress("speech", done, total), cache=cache)
     progress("mix", 0, 1)
     samples, rate, spans = mix_lines(lines, style, sounds)
     episode = publish_episode(out, script, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
-                              failed_feeds=failed)
+                              failed_feeds=plan.failed_feeds)
+    if history:
+        history.record(episode, out)
+    _script_file(plan.day).unlink(missing_ok=True)
+    cache.prune()
     progress("mix", 1, 1)
     return episode
+
+
+def run_daily(opts: EpisodeOptions, now: datetime | None = None, force: bool = False,
+              progress: Progress | None = None) -> DailyResult:
+    """`podcaster daily`: one run at a time; today's episode reused unless force; remembered; retention."""
+    from filelock import FileLock, Timeout
+    opts.validate()
+    opts.feed_locations()
+    now = now or datetime.now(timezone.utc)
+    day = now.astimezone().date().isoformat()
+    lock_path = data_dir() / "daily.lock"
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_path, timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise BusyError(f"another `podcaster daily` is running (it holds {lock_path}); this run made nothing") from None
+    except OSError as e:
+        raise OutputError(f"cannot write to the data folder {lock_path.parent} ({e.strerror or e}); "
+                          f"set PODCASTER_HOME to a folder you can write") from None
+    try:
+        existing = episode_paths(opts.out, day)
+        if existing["json"].is_file() and not force:
+            return DailyResult("reused", f"{existing['mp3']}  (today's episode exists; --force makes it again)")
+        remove_stale_temps(opts.out)
+        with History.open() as history:
+            try:
+                episode = make_episode(opts, now, progress, history)
+            except NothingNew as e:
+                return DailyResult("nothing new", str(e))
+            retire_old_episodes(history, opts.keep, opts.base_url)
+        return DailyResult("made", _summary(episode), episode)
+    finally:
+        lock.release()
+
+
+def retire_old_episodes(history: History, keep: int, base_url: str) -> list[str]:
+    """Delete episodes beyond the newest `keep`: their files, then their records; rebuild the feeds."""
+    retired, folders = [], set()
+    for past in history.episodes()[keep:]:
+        remove_episode_files(past.folder, past.date)
+        history.forget(past.date)
+        retired.append(past.date)
+        folders.add(past.folder)
+    for folder in folders:
+        if folder.is_dir():
+            write_feed(folder, base_url)
+    if retired:
+        log.info("retired %d old episodes: %s", len(retired), ", ".join(retired))
+    return retired
+
+
+def _summary(episode: Episode) -> str:
+    minutes, seconds = divmod(round(episode.duration_s), 60)
+    count = len(episode.script.clusters)
+    return (f"{episode.mp3}  ({minutes}:{seconds:02d}, {count} {'story' if count == 1 else 'stories'}"
+            + (f", {len(episode.failed_feeds)} feeds failed" if episode.failed_feeds else "") + ")")
+
+
+# ---- the script, saved before speech so a rerun after a crash reuses it ------
+
+def _script_file(day: str) -> Path:
+    return data_dir() / "work" / f"podcaster-{day}.script.json"
+
+
+def _script_key(plan: ShowPlan, opts: EpisodeOptions) -> str:
+    """Everything the script depends on: the stories told and the options that shape the writing."""
+    parts = {"day": plan.day, "stories": [[s.id for s in c.stories] for c in plan.chosen],
+             "updates": [c.update_of for c in plan.chosen], "hosts": [opts.host_a, opts.host_b],
+             "style": opts.style, "minutes": opts.minutes, "llm": opts.llm, "seed": opts.seed,
+             "prompts": load_prompts()}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _saved_script(plan: ShowPlan, opts: EpisodeOptions) -> Script | None:
+    path = _script_file(plan.day)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved.get("key") == _script_key(plan, opts):
+            return Script.from_json(saved["script"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        log.warning("saved script %s is unusable (%s); writing a new one", path, e)
+    return None
+
+
+def _save_script(plan: ShowPlan, opts: EpisodeOptions, script: Script) -> None:
+    path = _script_file(plan.day)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, {"key": _script_key(plan, opts), "script": script.to_json()})
+    except (OSError, OutputError) as e:      # resuming is a convenience; the episode goes on
+        log.warning("cannot save the script for a resume (%s)", e)
 
 
 def _free_memory() -> None:
@@ -87,3 +239,4 @@ def _free_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+

@@ -78,6 +78,24 @@ def episode_paths(out: Path, day: str) -> dict[str, Path]:
     return {kind: out / f"podcaster-{day}{suffix}" for kind, suffix in EPISODE_FILES.items()}
 
 
+def remove_episode_files(out: Path, day: str) -> None:
+    """Delete an episode's files, the JSON first: a half-deleted episode no longer counts as one."""
+    paths = episode_paths(out, day)
+    for kind in ["json", *(k for k in paths if k != "json")]:
+        try:
+            paths[kind].unlink(missing_ok=True)
+        except OSError as e:
+            raise OutputError(f"cannot delete {paths[kind]} ({e.strerror or e})") from None
+
+
+def remove_stale_temps(out: Path) -> None:
+    """Temp files a killed run left behind (only podcaster's own, and only while holding the run lock)."""
+    if out.is_dir():
+        for path in out.glob(".*.tmp"):
+            if path.name.startswith((".podcaster-", f".{FEED_NAME}.", ".cover.")):
+                path.unlink(missing_ok=True)
+
+
 def write_feed(out: Path, base_url: str) -> Path:
     """feed.xml for the episodes now in out."""
     return write_text(out / FEED_NAME, build_feed(out, base_url, SHOW_NAME, SHOW_DESCRIPTION))

@@ -1,20 +1,36 @@
-"""Which stories make today's show: recent ones, no repeats, as many as the time allows."""
+"""Which news makes today's show: recent stories, grouped into clusters, ranked for this listener.
+
+Clustering is lexical, so it needs no model: TF-IDF over each story's title (counted twice) and
+opening text, words stemmed (Snowball) and English stop words dropped; stories whose average-linkage
+cosine similarity is at least SIMILARITY form one cluster. The same method matches a cluster against
+the stories earlier episodes covered (from memory), so covered news never comes back unless it has
+new reporting, and then as an update.
+"""
 from __future__ import annotations
 
-from collections import OrderedDict
+import hashlib
+import re
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from .types import Story
+import numpy as np
+
+from .types import Cluster, Covered, Preferences, Story
 
 FALLBACK_COUNT = 5      # when nothing is inside the window, the newest few
 MAX_FUTURE = timedelta(hours=1)
+SIMILARITY = 0.3        # cosine similarity at which two reports are the same news (tuned on tests/fixtures/days)
+TEXT_CHARS = 1500       # of a story's body used for clustering and matching
+SOURCE_BONUS = 0.5      # per extra source reporting the same news
+REPEAT_PENALTY = 0.8    # per story already chosen from the same feed, so no feed crowds out the rest
 
 
-def recent_stories(stories: list[Story], now: datetime, since: timedelta) -> list[Story]:
-    """Stories published in [now - since, now], newest first; if none, the newest few."""
+def recent_stories(stories: list[Story], now: datetime, since: timedelta, fallback: bool = True) -> list[Story]:
+    """Stories published in [now - since, now], newest first; if none, the newest few (with fallback:
+    a first run makes a show from what the feeds hold; later runs wait for news)."""
     dated = sorted((s for s in stories if s.published), key=lambda s: s.published, reverse=True)
     window = [s for s in dated if now - since <= s.published <= now + MAX_FUTURE]
-    if window:
+    if window or not fallback:
         return window
     undated = [s for s in stories if not s.published]
     return (dated + undated)[:FALLBACK_COUNT]
@@ -25,14 +41,159 @@ def story_count(total_words: int, words_per_story: int, opening_words: int) -> i
     return max(1, round((total_words - 2 * opening_words) / words_per_story))
 
 
-def choose_stories(stories: list[Story], count: int) -> list[Story]:
-    """Take up to count stories, newest first, alternating sources so no feed crowds out the rest."""
-    by_source: OrderedDict[str, list[Story]] = OrderedDict()
-    for story in stories:
-        by_source.setdefault(story.source, []).append(story)
-    chosen: list[Story] = []
-    while len(chosen) < count and any(by_source.values()):
-        for queue in by_source.values():
-            if queue and len(chosen) < count:
-                chosen.append(queue.pop(0))
+# ---- words -----------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+    return snowballstemmer.stemmer("english")
+
+
+def stems(text: str) -> list[str]:
+    """Lower-cased word stems: 'Elections' and 'election' match."""
+    return _stemmer().stemWords(re.findall(r"[^\W_]+", text.casefold()))
+
+
+def _phrase_in(phrase: list[str], words: str) -> bool:
+    return bool(phrase) and f" {' '.join(phrase)} " in words
+
+
+def _matches(terms: list[str], story: Story, topics: dict[str, list[str]]) -> tuple[bool, bool]:
+    """(in the title, anywhere) for any of terms; a topic name stands for its keywords."""
+    title = f" {' '.join(stems(story.title))} "
+    text = f"{title}{' '.join(stems(story.body[:TEXT_CHARS]))} "
+    phrases = [stems(k) for term in terms for k in [term, *topics.get(term.casefold(), [])]]
+    return any(_phrase_in(p, title) for p in phrases), any(_phrase_in(p, text) for p in phrases)
+
+
+def excluded_by(story: Story, prefs: Preferences, topics: dict[str, list[str]]) -> str | None:
+    """Why the listener never wants this story, or None."""
+    where = f"{story.source} {story.link}".casefold()
+    for source in prefs.exclude_sources:
+        if source.casefold() in where:
+            return f"source {source!r}"
+    for term in (*prefs.exclude_topics, *prefs.exclude_keywords):
+        if _matches([term], story, topics)[1]:
+            return f"{'topic' if term in prefs.exclude_topics else 'keyword'} {term!r}"
+    return None
+
+
+# ---- clusters --------------------------------------------------------------
+
+def _similarity(stories: list[Story]) -> np.ndarray:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+    stop = set(stems(" ".join(ENGLISH_STOP_WORDS)))
+    docs = [f"{s.title} {s.title} {s.body[:TEXT_CHARS]}" for s in stories]
+    vectors = TfidfVectorizer(analyzer=lambda d: [w for w in stems(d) if w not in stop and len(w) > 1],
+                              sublinear_tf=True).fit_transform(docs)
+    return (vectors @ vectors.T).toarray()
+
+
+def group_similar(stories: list[Story], threshold: float = SIMILARITY) -> list[list[int]]:
+    """Indexes of stories grouped by the news they report (average-linkage clustering)."""
+    if len(stories) < 2:
+        return [[i] for i in range(len(stories))]
+    from sklearn.cluster import AgglomerativeClustering
+    similarity = _similarity(stories)
+    if not similarity.any():
+        return [[i] for i in range(len(stories))]
+    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                     distance_threshold=1 - threshold).fit_predict(np.clip(1 - similarity, 0, 2))
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(label, []).append(index)
+    return list(groups.values())
+
+
+def _newest_first(stories: list[Story]) -> list[Story]:
+    return sorted(stories, key=lambda s: (s.published is not None, s.published or datetime.min.astimezone(),
+                                          len(s.body)), reverse=True)
+
+
+def _cluster_id(story: Story) -> str:
+    return hashlib.sha1(f"cluster\n{story.id}".encode()).hexdigest()[:16]
+
+
+# ---- ranking ---------------------------------------------------------------
+
+def _score(stories: list[Story], prefs: Preferences, topics: dict[str, list[str]],
+           now: datetime) -> tuple[float, list[str]]:
+    reasons, interest = [], 0.0
+    for term, weight in prefs.interests.items():
+        in_title, anywhere = (False, False)
+        for story in stories:
+            t, a = _matches([term], story, topics)
+            in_title, anywhere = in_title or t, anywhere or a
+        if anywhere:
+            interest += weight * (2 if in_title else 1)
+            reasons.append(f"{term} ({weight:+g}{', in title' if in_title else ''})")
+    newest = max((s.published for s in stories if s.published), default=None)
+    if newest:
+        hours = max(0.0, (now - newest).total_seconds() / 3600)
+        recency = 0.5 ** (hours / 24)
+        reasons.append(f"{hours:.0f} h old")
+    else:
+        recency = 0.25
+    sources = len({s.source for s in stories})
+    if sources > 1:
+        reasons.append(f"{sources} sources")
+    weight = max(_source_weight(s, prefs) for s in stories)
+    if weight != 1:
+        reasons.append(f"source weight {weight:g}")
+    return (1 + interest + recency + SOURCE_BONUS * (sources - 1)) * weight, reasons
+
+
+def _source_weight(story: Story, prefs: Preferences) -> float:
+    where = f"{story.source} {story.link}".casefold()
+    weights = [w for name, w in prefs.source_weights.items() if name.casefold() in where]
+    return max(weights, default=1.0)
+
+
+def rank_clusters(candidates: list[Story], prefs: Preferences, topics: dict[str, list[str]], now: datetime,
+                  covered: list[Covered] = ()) -> tuple[list[Cluster], dict[str, str]]:
+    """Today's news as clusters, best first; and the stories left out, with why (story id -> reason).
+
+    A cluster whose stories were all told before is left out; one that also has new reporting
+    becomes an update of the earlier segment, citing only the new stories.
+    """
+    covered_ids = {c.story.id: c for c in covered}
+    left_out: dict[str, str] = {}
+    fresh = []
+    for story in candidates:
+        reason = "covered on " + covered_ids[story.id].date if story.id in covered_ids else \
+            excluded_by(story, prefs, topics)
+        if reason:
+            left_out[story.id] = reason
+        else:
+            fresh.append(story)
+    pool = fresh + [c.story for c in covered]
+    clusters = []
+    for group in group_similar(pool):
+        new = _newest_first([pool[i] for i in group if i < len(fresh)])
+        before = [covered[i - len(fresh)] for i in group if i >= len(fresh)]
+        if not new:
+            continue
+        score, reasons = _score(new, prefs, topics, now)
+        if before:
+            last = max(before, key=lambda c: c.date)
+            previously = "; ".join(dict.fromkeys(c.story.title for c in before if c.date == last.date))
+            clusters.append(Cluster(last.cluster_id, tuple(new), score, (f"update of {last.date}", *reasons),
+                                    update_of=last.date, previously=previously))
+        else:
+            clusters.append(Cluster(_cluster_id(new[0]), tuple(new), score, tuple(reasons)))
+    return sorted(clusters, key=lambda c: -c.score), left_out
+
+
+def choose_clusters(ranked: list[Cluster], count: int) -> list[Cluster]:
+    """The best count clusters, a feed's score lowered a little for each story already taken from it."""
+    remaining, chosen, taken = list(ranked), [], {}
+    while remaining and len(chosen) < count:
+        def effective(c: Cluster) -> float:
+            return c.score * REPEAT_PENALTY ** min(taken.get(s, 0) for s in c.sources)
+        best = max(remaining, key=effective)
+        remaining.remove(best)
+        chosen.append(best)
+        for source in best.sources:
+            taken[source] = taken.get(source, 0) + 1
     return chosen
+

@@ -19,6 +19,48 @@ class Story:
 
 
 @dataclass(frozen=True)
+class Cluster:
+    """One piece of news, told as one segment: the stories (from one or more feeds) that report it."""
+    id: str                          # stable: hash of its lead story's id
+    stories: tuple[Story, ...]       # lead first; all are cited
+    score: float = 0.0
+    reasons: tuple[str, ...] = ()    # why it was chosen, for `podcaster preview`
+    update_of: str = ""              # date of an earlier episode that told this story: framed as an update
+    previously: str = ""             # what that episode covered (its titles), for the writer
+
+    @property
+    def title(self) -> str:
+        return self.stories[0].title
+
+    @property
+    def link(self) -> str:
+        return self.stories[0].link
+
+    @property
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys(s.source for s in self.stories))
+
+
+@dataclass(frozen=True)
+class Covered:
+    """A story an earlier episode told (from memory)."""
+    date: str           # the episode's date, YYYY-MM-DD
+    cluster_id: str
+    story: Story
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """What this listener wants: weights per interest (a topic name or keyword) and per source, and
+    what never to hear. Sources match a feed's title or a part of its URL, case-insensitively."""
+    interests: dict[str, float] = field(default_factory=dict)
+    source_weights: dict[str, float] = field(default_factory=dict)
+    exclude_topics: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    exclude_sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Host:
     """A voice preset: who speaks, how they sound, who they are."""
     key: str            # preset file name, e.g. "ava"
@@ -58,14 +100,33 @@ class Script:
     title: str
     date: str                        # YYYY-MM-DD
     hosts: dict[str, str]            # host key -> spoken name
-    stories: list[Story]
+    clusters: list[Cluster]          # one per story segment, in show order
     turns: list[Turn]
 
+    @property
+    def stories(self) -> list[Story]:
+        """Every story the show cites, segment by segment."""
+        return [s for c in self.clusters for s in c.stories]
+
     def to_json(self) -> dict:
-        data = asdict(self)
-        for s in data["stories"]:
-            s["published"] = s["published"].isoformat() if s["published"] else None
-        return data
+        def story(s: Story) -> dict:
+            return {**asdict(s), "published": s.published.isoformat() if s.published else None}
+        return {"title": self.title, "date": self.date, "hosts": self.hosts,
+                "stories": [story(s) for s in self.stories],
+                "segments": [{"id": c.id, "title": c.title, "story_ids": [s.id for s in c.stories],
+                              "sources": c.sources, "update_of": c.update_of, "previously": c.previously}
+                             for c in self.clusters],
+                "turns": [asdict(t) for t in self.turns]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Script:
+        stories = {s["id"]: Story(s["id"], s["title"], s["body"], s["link"], s["source"],
+                                  datetime.fromisoformat(s["published"]) if s["published"] else None)
+                   for s in data["stories"]}
+        clusters = [Cluster(c["id"], tuple(stories[i] for i in c["story_ids"]), update_of=c["update_of"],
+                            previously=c["previously"]) for c in data["segments"]]
+        turns = [Turn(t["speaker"], t["text"], list(t["story_ids"]), t["segment"]) for t in data["turns"]]
+        return cls(data["title"], data["date"], data["hosts"], clusters, turns)
 
     def transcript(self) -> str:
         lines = [self.title, ""]

@@ -18,6 +18,7 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     """No test touches the user's data or cache folders; the hub is never asked."""
     base = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("PODCASTER_HOME", str(base / "data"))
+    monkeypatch.setenv("PODCASTER_CONFIG", str(base / "config" / "profile.toml"))
     monkeypatch.setenv("PODCASTER_CACHE", os.environ.get("PODCASTER_TEST_CACHE", str(base / "cache")))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 

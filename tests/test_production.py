@@ -19,7 +19,7 @@ from podcaster.mix import load_sounds, mix_lines, read_audio
 from podcaster.pipeline import make_episode
 from podcaster.publish import publish_episode
 from podcaster.speech import load_tts, pick_voice, render_turns
-from podcaster.types import Script, Story, Turn
+from podcaster.types import Cluster, Script, Story, Turn
 from conftest import DEMO_FEEDS
 
 STORIES = [Story("s1", "Solar ferry opens", "The ferry carried 1,240 people. It is quiet.", "https://example.org/ferry",
@@ -36,7 +36,7 @@ TURNS = [Turn("ava", "Good morning, and welcome to the show. Kai is here with me
          Turn("ava", "That's all for today. Thanks for listening!", [], 3),
          Turn("kai", "See you tomorrow.", [], 3)]
 SCRIPT = Script("The Daily Feed, Thursday, November 26 2026", "2026-11-26", {"ava": "Ava", "kai": "Kai"},
-                STORIES, TURNS)
+                [Cluster(s.id, (s,)) for s in STORIES], TURNS)
 
 offline = pytest.mark.skipif(models.offline_kokoro_files() is None, reason="offline Kokoro set not installed")
 

@@ -2,7 +2,7 @@
 import pytest
 
 from podcaster.errors import GenerationError
-from podcaster.types import Script, Story, Turn
+from podcaster.types import Cluster, Script, Story, Turn
 from podcaster.writer.script import clean_text, complete_sentences, parse_turns, validate_script
 
 NAMES = {"ava": "ava", "kai": "kai"}
@@ -59,7 +59,7 @@ def test_complete_sentences_keeps_quotes_and_finished_text():
 
 def _script(turns, stories=None):
     stories = stories or [Story("s1", "T", "B", "", "src", None)]
-    return Script("t", "2026-11-26", {"ava": "Ava", "kai": "Kai"}, stories, turns)
+    return Script("t", "2026-11-26", {"ava": "Ava", "kai": "Kai"}, [Cluster(s.id, (s,)) for s in stories], turns)
 
 
 @pytest.mark.parametrize("turn, problem", [

@@ -6,26 +6,36 @@ from collections.abc import Callable
 
 from ..errors import GenerationError
 from ..types import Host, LineAudio, Style, Turn
+from .cache import LineCache, line_key
 from .engine import TTSEngine, load_tts, pick_voice
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TTSEngine", "load_tts", "pick_voice", "render_turns"]
+__all__ = ["LineCache", "TTSEngine", "load_tts", "pick_voice", "render_turns"]
 
 ATTEMPTS = 2
 
 
 def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, str], style: Style,
-                 engine: TTSEngine, on_line: Callable[[int, int], None] | None = None) -> list[LineAudio]:
-    """voices: host key -> engine voice (pick_voice), chosen before the slow work starts."""
+                 engine: TTSEngine, on_line: Callable[[int, int], None] | None = None,
+                 cache: LineCache | None = None) -> list[LineAudio]:
+    """voices: host key -> engine voice (pick_voice), chosen before the slow work starts.
+    With a cache, lines rendered before (by a run that crashed, say) are read back, not spoken again."""
     log.info("voices: %s", ", ".join(f"{hosts[k].name}={v}" for k, v in voices.items()))
+    keys = [line_key(t.text, voices[t.speaker], style.speed * hosts[t.speaker].speed, engine.name, engine.model,
+                     engine.sample_rate) for t in turns]
+    found = {i: audio for i, key in enumerate(keys) if cache and (audio := cache.get(key)) is not None}
+    log.info("speech: %d lines, %d from the cache, %d to render", len(turns), len(found), len(turns) - len(found))
     lines = []
     for i, turn in enumerate(turns):
         if on_line:
             on_line(i, len(turns))
-        speed = style.speed * hosts[turn.speaker].speed
-        lines.append(LineAudio(turn, _synthesize(engine, turn.text, voices[turn.speaker], speed, i),
-                               engine.sample_rate))
+        audio = found.get(i)
+        if audio is None:
+            audio = _synthesize(engine, turn.text, voices[turn.speaker], style.speed * hosts[turn.speaker].speed, i)
+            if cache:
+                cache.put(keys[i], audio)
+        lines.append(LineAudio(turn, audio, engine.sample_rate))
     if on_line:
         on_line(len(turns), len(turns))
     return lines

@@ -1,7 +1,7 @@
-"""Script writing: stories -> a two-host Script, one LLM call per segment.
+"""Script writing: story clusters -> a two-host Script, one LLM call per segment.
 
-Segments: an opening, one per story, a sign-off. Each is asked for in the hosts'
-voices with the story delimited as data, then parsed and repaired (script.py);
+Segments: an opening, one per cluster (the same news from one or more feeds), a sign-off.
+Each is asked for in the hosts' voices with every report delimited as data, then parsed and repaired (script.py);
 a segment that yields nothing usable is asked for again with another seed.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date as Date
 
 from ..errors import GenerationError
-from ..types import Host, Script, Story, Style, Turn
+from ..types import Cluster, Host, Script, Style, Turn
 from .llm import LLM
 from .script import parse_turns, validate_script
 
@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 SHOW_NAME = "The Daily Feed"
 SHOW_DESCRIPTION = "Your news feeds, talked through by two hosts every morning. Made by podcaster on your own hardware."
-MAX_SOURCE_CHARS = 2500     # of a story's text in the prompt: enough facts, bounded prefill
+MAX_SOURCE_CHARS = 2500     # of a segment's source text in the prompt: enough facts, bounded prefill
+MAX_SOURCES = 3             # reports of one cluster given to the writer (all are cited)
 ATTEMPTS = 2    # each try of a story segment costs minutes on a CPU
 
 
@@ -49,26 +50,35 @@ def _segment_request(prompts: dict, kind: str, **values) -> str:
     return prompts[kind].format(**values)
 
 
-def write_script(stories: list[Story], hosts: tuple[Host, Host], style: Style, llm: LLM, minutes: float,
+def _sources(cluster: Cluster) -> str:
+    """Each report of the news in its own <source> block; the text budget shared between them."""
+    reports = cluster.stories[:MAX_SOURCES]
+    share = MAX_SOURCE_CHARS // len(reports)
+    return "\n".join(f'<source from="{_as_data(s.source).replace(chr(34), chr(39))}">\nTitle: {_as_data(s.title)}\n'
+                     f'{_as_data(s.body[:share])}\n</source>' for s in reports)
+
+
+def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style, llm: LLM, minutes: float,
                  day: Date, prompts: dict[str, str], seed: int = 0,
                  on_segment: Callable[[int, int], None] | None = None) -> Script:
     a, b = hosts
     names = {a.name.casefold(): a.key, b.name.casefold(): b.key}
-    budget = WordBudget.split(round(minutes * style.words_per_minute), len(stories))
+    budget = WordBudget.split(round(minutes * style.words_per_minute), len(clusters))
     system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
                                       a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
-    titles = "\n".join(f"{i}. {_as_data(s.title)}" for i, s in enumerate(stories, 1))
+    titles = "\n".join(f"{i}. {_as_data(c.title)}" for i, c in enumerate(clusters, 1))
     plan = [("opening", a, [], budget.opening, dict(date_spoken=_spoken_date(day), titles=titles))]
-    for i, story in enumerate(stories, 1):
+    for i, cluster in enumerate(clusters, 1):
         first = a if i % 2 else b
-        plan.append(("segment", first, [story.id], budget.per_story, dict(
-            number=i, count=len(stories), first_name=first.name, source=_as_data(story.source),
-            title=_as_data(story.title), body=_as_data(story.body[:MAX_SOURCE_CHARS]),
+        update = prompts["update"].format(date_spoken=_spoken_date(Date.fromisoformat(cluster.update_of)),
+                                          previously=_as_data(cluster.previously)) if cluster.update_of else ""
+        plan.append(("segment", first, [s.id for s in cluster.stories], budget.per_story, dict(
+            number=i, count=len(clusters), first_name=first.name, sources=_sources(cluster), update=update,
             min_turns=max(2, budget.per_story // 45))))
     plan.append(("closing", b, [], budget.closing, dict(titles=titles)))
 
     turns: list[Turn] = []
-    told: list[Story] = []
+    told: list[Cluster] = []
     for index, (kind, first, story_ids, words, values) in enumerate(plan):
         if on_segment:
             on_segment(index, len(plan))
@@ -80,13 +90,13 @@ def write_script(stories: list[Story], hosts: tuple[Host, Host], style: Style, l
             log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", kind, index, ATTEMPTS)
             continue
         turns += segment_turns
-        told += [s for s in stories if s.id in story_ids]
+        told += [c for c in clusters if story_ids and c.stories[0].id == story_ids[0]]
     if on_segment:
         on_segment(len(plan), len(plan))
     if not told:
         raise GenerationError(f"the LLM ({llm.name}) wrote no usable segment for any story; try another --llm")
     script = Script(title=f"{SHOW_NAME}, {_spoken_date(day)} {day.year}", date=day.isoformat(),
-                    hosts={a.key: a.name, b.key: b.name}, stories=told, turns=turns)
+                    hosts={a.key: a.name, b.key: b.name}, clusters=told, turns=turns)
     validate_script(script)
     return script
 

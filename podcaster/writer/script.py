@@ -102,6 +102,6 @@ def validate_script(script: Script) -> None:
         if problem:
             raise GenerationError(f"script turn {i + 1} is not speakable ({problem}): {turn.text[:60]!r}")
     told = {sid for t in script.turns for sid in t.story_ids}
-    missing = [s.title for s in script.stories if s.id not in told]
+    missing = [c.title for c in script.clusters if not told & {s.id for s in c.stories}]
     if missing:
         raise GenerationError(f"the script never tells the story {missing[0]!r}")

@@ -1,0 +1,156 @@
+"""Memory across days: which stories each episode told, in a SQLite file in the data folder.
+
+Ranking reads it so a later day never repeats a story (select.rank_clusters), `podcaster history`
+lists it, and retention deletes an episode's records together with its files.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date as Date, datetime, timedelta
+from pathlib import Path
+
+from .errors import BusyError, OutputError
+from .types import Covered, Episode, Story
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS episodes (
+    date TEXT PRIMARY KEY,          -- YYYY-MM-DD, one episode per day
+    title TEXT NOT NULL,
+    folder TEXT NOT NULL,           -- the output folder that holds its files
+    mp3 TEXT NOT NULL,
+    duration REAL NOT NULL,
+    made TEXT NOT NULL              -- when it was published (UTC, ISO 8601)
+);
+CREATE TABLE IF NOT EXISTS covered (
+    date TEXT NOT NULL REFERENCES episodes(date) ON DELETE CASCADE,
+    position INTEGER NOT NULL,      -- segment order in the show
+    cluster_id TEXT NOT NULL,
+    story_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,             -- the start of its text, for matching later reports
+    link TEXT NOT NULL,
+    source TEXT NOT NULL,
+    published TEXT,
+    update_of TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (date, story_id)
+);
+"""
+BODY_CHARS = 1500       # what select.py reads of a story to match it
+LOOKBACK_DAYS = 60      # older coverage no longer blocks a story
+
+
+@dataclass(frozen=True)
+class PastEpisode:
+    date: str
+    title: str
+    folder: Path
+    mp3: Path
+    duration: float
+    segments: list[tuple[str, list[str], str]]   # (title, sources, update_of) per story segment
+
+
+def history_path() -> Path:
+    from .config import data_dir
+    return data_dir() / "history.db"
+
+
+@contextmanager
+def _errors(path: Path):
+    """SQLite's errors as the user's problem and what to do."""
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        text = str(e)
+        if "locked" in text or "busy" in text:
+            raise BusyError(f"the history database {path} is locked by another program; try again when "
+                            f"it is done") from None
+        raise OutputError(f"cannot use the history database {path} ({text}); check that its folder is "
+                          f"writable, or set PODCASTER_HOME to one that is") from None
+    except sqlite3.DatabaseError as e:
+        raise OutputError(f"the history database {path} is damaged ({e}); move it aside and podcaster "
+                          f"starts a new one") from None
+
+
+class History:
+    """The memory file; open it with `History.open()`, use it inside `with`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self.db, self.path = connection, path
+
+    @classmethod
+    def open(cls, path: Path | None = None, timeout: float = 5.0) -> History:
+        path = path or history_path()
+        with _errors(path):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise OutputError(f"cannot create the data folder {path.parent} ({e.strerror or e}); "
+                                  f"set PODCASTER_HOME to a folder you can write") from None
+            db = sqlite3.connect(path, timeout=timeout, isolation_level=None)   # explicit transactions below
+            db.execute("PRAGMA foreign_keys = ON")
+            db.executescript(SCHEMA)
+        return cls(db, path)
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.db.close()
+
+    @contextmanager
+    def _transaction(self):
+        with _errors(self.path):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def covered(self, before: str, days: int = LOOKBACK_DAYS) -> list[Covered]:
+        """Stories told by episodes dated in the `days` before `before` (that day's own episode excluded,
+        so remaking a day with --force does not count its first take)."""
+        since = (Date.fromisoformat(before) - timedelta(days=days)).isoformat()
+        with _errors(self.path):
+            rows = self.db.execute(
+                "SELECT date, cluster_id, story_id, title, body, link, source, published FROM covered "
+                "WHERE date < ? AND date >= ? ORDER BY date, position", (before, since)).fetchall()
+        return [Covered(d, cid, Story(sid, title, body, link, source,
+                                      datetime.fromisoformat(published) if published else None))
+                for d, cid, sid, title, body, link, source, published in rows]
+
+    def record(self, episode: Episode, folder: Path) -> None:
+        """Remember what an episode told (replacing an earlier take of the same day)."""
+        made = datetime.now().astimezone().isoformat(timespec="seconds")
+        with self._transaction():
+            self.db.execute("DELETE FROM episodes WHERE date = ?", (episode.date,))
+            self.db.execute("INSERT INTO episodes VALUES (?, ?, ?, ?, ?, ?)",
+                            (episode.date, episode.script.title, str(folder.resolve()), str(episode.mp3.resolve()),
+                             episode.duration_s, made))
+            self.db.executemany(
+                "INSERT OR IGNORE INTO covered VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(episode.date, position, cluster.id, s.id, s.title, s.body[:BODY_CHARS], s.link, s.source,
+                  s.published.isoformat() if s.published else None, cluster.update_of)
+                 for position, cluster in enumerate(episode.script.clusters) for s in cluster.stories])
+
+    def episodes(self) -> list[PastEpisode]:
+        """Every remembered episode, newest first, with what it covered."""
+        with _errors(self.path):
+            rows = self.db.execute("SELECT date, title, folder, mp3, duration FROM episodes "
+                                   "ORDER BY date DESC").fetchall()
+            covered = self.db.execute("SELECT date, cluster_id, title, source, update_of FROM covered "
+                                      "ORDER BY date, position, rowid").fetchall()
+        segments: dict[str, dict[str, tuple[str, list[str], str]]] = {}
+        for day, cluster_id, title, source, update_of in covered:
+            segment = segments.setdefault(day, {}).setdefault(cluster_id, (title, [], update_of))
+            if source not in segment[1]:
+                segment[1].append(source)
+        return [PastEpisode(day, title, Path(folder), Path(mp3), duration, list(segments.get(day, {}).values()))
+                for day, title, folder, mp3, duration in rows]
+
+    def forget(self, day: str) -> None:
+        with self._transaction():
+            self.db.execute("DELETE FROM episodes WHERE date = ?", (day,))

@@ -1,0 +1,244 @@
+"""The listener's profile: a TOML file of feeds, interests, exclusions and defaults for `daily`.
+
+Override order: a command-line flag, then the profile, then podcaster's defaults. The profile is
+checked whole when it is read: a syntax error names the line and column, an unknown key the nearest
+valid one, a wrong value what was expected.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+import platformdirs
+
+from .config import APP, EpisodeOptions, bundled_voices_dir, parse_duration
+from .errors import ProfileError, UsageError
+from .types import Preferences
+
+NUMBER = (int, float)
+# key -> (accepted types, what to say when it is wrong)
+KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "feeds": ((list,), "a list of feed URLs or files"),
+    "feeds_file": ((str,), "a path to a feeds list"),
+    "hosts": ((list,), "a list of two voice presets, like [\"ava\", \"kai\"]"),
+    "style": ((str,), "a style preset name"),
+    "minutes": (NUMBER, "a number of minutes"),
+    "output_dir": ((str,), "a folder path"),
+    "keep": ((int,), "a whole number of episodes, 1 or more"),
+    "since": ((str,), "a duration like \"24h\" or \"2d\""),
+    "llm": ((str,), "a Hugging Face id, folder or .gguf path"),
+    "tts": ((str,), "a Hugging Face id, folder or .onnx path"),
+    "runtime": ((str,), "auto, torch or onnx"),
+    "device": ((str,), "auto, cpu or cuda"),
+    "seed": ((int,), "a whole number"),
+    "base_url": ((str,), "an http(s) URL"),
+    "artwork": ((str,), "a path to a PNG or JPEG"),
+    "sting": ((str,), "a path to an audio file"),
+    "bed": ((str,), "a path to an audio file"),
+    "interests": ((dict,), "a table of topic or keyword = weight"),
+    "sources": ((dict,), "a table of source = weight"),
+    "exclude": ((dict,), "a table with topics, keywords and sources lists"),
+    "topics": ((dict,), "a table of topic = [keywords]"),
+}
+EXCLUDE_KEYS = ("topics", "keywords", "sources")
+PATH_KEYS = ("feeds_file", "output_dir", "artwork", "sting", "bed")
+
+
+@dataclass
+class Profile:
+    path: Path | None                       # None: no profile file, defaults only
+    options: dict = field(default_factory=dict)   # EpisodeOptions field -> value, only those the file sets
+    feeds: list[tuple[str, str]] = field(default_factory=list)   # (URL or file, title or "")
+    prefs: Preferences = field(default_factory=Preferences)
+    topics: dict[str, list[str]] = field(default_factory=dict)
+
+
+def default_profile_path() -> Path:
+    """profile.toml in the per-user config folder; PODCASTER_CONFIG names another file."""
+    return Path(os.environ.get("PODCASTER_CONFIG") or Path(platformdirs.user_config_dir(APP)) / "profile.toml")
+
+
+def starter_profile() -> str:
+    return (bundled_voices_dir() / "starter-profile.toml").read_text(encoding="utf-8")
+
+
+def _nearest(key: str, valid: list[str]) -> str:
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        message = str(e)
+        where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", message)
+        place = f"line {where[1]}, column {where[2]}" if where else "end of file"
+        raise ProfileError(f"{path}, {place}: not valid TOML: {message[0].lower()}{message[1:]}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ProfileError(f"cannot read profile {path} ({getattr(e, 'strerror', None) or e})") from None
+
+
+def _check(path: Path, key: str, value, kinds: tuple[type, ...], expected: str):
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise ProfileError(f"{path}: {key!r} must be {expected} (got {value!r})")
+    return value
+
+
+def _strings(path: Path, key: str, value) -> list[str]:
+    _check(path, key, value, (list,), "a list of strings")
+    if not all(isinstance(v, str) for v in value):
+        raise ProfileError(f"{path}: {key!r} must be a list of strings (got {value!r})")
+    return value
+
+
+def _weights(path: Path, key: str, table: dict) -> dict[str, float]:
+    return {name: float(_check(path, f"{key}.{name}", w, NUMBER, "a number (a weight)")) for name, w in table.items()}
+
+
+def _resolve(path: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else path.parent / p
+
+
+def load_profile(path: Path | None = None, required: bool = False) -> Profile:
+    """Read and check the profile at path (default: default_profile_path()). A missing default profile
+    is no error: the defaults apply. A missing file named by the user is (required=True)."""
+    path = path or default_profile_path()
+    if not path.is_file():
+        if required:
+            raise ProfileError(f"profile {path} does not exist; `podcaster init` writes a starter profile")
+        return Profile(None)
+    data = _read_toml(path)
+    for key, value in data.items():
+        if key not in KEYS:
+            raise ProfileError(f"{path}: unknown key {key!r}{_nearest(key, list(KEYS))}")
+        _check(path, key, value, *KEYS[key])
+    options: dict = {}
+    for key in ("style", "llm", "tts", "runtime", "device", "base_url", "since", "seed", "keep", "minutes"):
+        if key in data:
+            options[key] = data[key]
+    if "since" in data:
+        try:
+            options["since"] = parse_duration(data["since"])
+        except UsageError:
+            raise ProfileError(f"{path}: 'since' must be {KEYS['since'][1]} (got {data['since']!r})") from None
+    if "keep" in data and data["keep"] < 1:
+        raise ProfileError(f"{path}: 'keep' must be {KEYS['keep'][1]} (got {data['keep']!r})")
+    for key in PATH_KEYS:
+        if key in data:
+            options["out" if key == "output_dir" else "feeds" if key == "feeds_file" else key] = \
+                _resolve(path, data[key])
+    if "hosts" in data:
+        hosts = _strings(path, "hosts", data["hosts"])
+        if len(hosts) != 2:
+            raise ProfileError(f"{path}: 'hosts' must be {KEYS['hosts'][1]} (got {hosts!r})")
+        options["host_a"], options["host_b"] = hosts
+    exclude = data.get("exclude", {})
+    for key in exclude:
+        if key not in EXCLUDE_KEYS:
+            raise ProfileError(f"{path}: unknown key 'exclude.{key}'{_nearest(key, list(EXCLUDE_KEYS))}")
+    excluded = {k: tuple(_strings(path, f"exclude.{k}", exclude.get(k, []))) for k in EXCLUDE_KEYS}
+    topics = {name.casefold(): _strings(path, f"topics.{name}", words) for name, words in data.get("topics", {}).items()}
+    prefs = Preferences(interests=_weights(path, "interests", data.get("interests", {})),
+                        source_weights=_weights(path, "sources", data.get("sources", {})),
+                        exclude_topics=excluded["topics"], exclude_keywords=excluded["keywords"],
+                        exclude_sources=excluded["sources"])
+    feeds = [_feed_location(path, entry) for entry in data.get("feeds", [])]
+    return Profile(path, options, feeds, prefs, topics)
+
+
+def _feed_location(path: Path, entry) -> tuple[str, str]:
+    """A feeds entry: a URL or file as a string, or a table {url = "...", title = "..."}."""
+    title = ""
+    if isinstance(entry, dict) and isinstance(entry.get("url"), str):
+        entry, title = entry["url"], str(entry.get("title", ""))
+    if not isinstance(entry, str) or not entry.strip():
+        raise ProfileError(f"{path}: each of 'feeds' must be a URL or file, or {{url = \"...\"}} (got {entry!r})")
+    if re.match(r"^https?://", entry, re.I):
+        return entry, title
+    return str(_resolve(path, entry)), title
+
+
+def episode_options(profile: Profile, **flags) -> EpisodeOptions:
+    """Flags (those not None) over the profile over the defaults. --feeds replaces the profile's feeds."""
+    values = {**profile.options, **{k: v for k, v in flags.items() if v is not None}}
+    feed_list = () if flags.get("feeds") is not None else tuple(loc for loc, _ in profile.feeds)
+    return EpisodeOptions(**values, feed_list=feed_list, prefs=profile.prefs, topics=profile.topics)
+
+
+def write_starter(path: Path, overwrite: bool = False) -> Path:
+    """`podcaster init`: the commented starter profile, never over an existing one unless asked."""
+    from .publish import write_text
+    if path.exists() and not overwrite:
+        raise ProfileError(f"profile {path} already exists; edit it, or pass --force to start over")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ProfileError(f"cannot create {path.parent} ({e.strerror or e})") from None
+    if path.exists():
+        shutil.copyfile(path, path.with_name(path.name + ".bak"))
+    return write_text(path, starter_profile())
+
+
+# ---- subscriptions (OPML) --------------------------------------------------
+
+def read_opml(path: Path) -> list[tuple[str, str]]:
+    """(url, title) of every feed in an OPML subscription list, nested folders included, each once."""
+    import listparser
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ProfileError(f"cannot read {path} ({e.strerror or e})") from None
+    try:    # listparser forgives a truncated file; a half-exported list should not pass as whole
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as e:
+        line, column = e.position
+        raise ProfileError(f"{path}, line {line}, column {column}: not well-formed XML, so not an OPML "
+                           f"subscription list; export it again from your feed reader") from None
+    if root.tag.lower() != "opml":
+        raise ProfileError(f"{path} is not an OPML subscription list (its root element is <{root.tag}>, "
+                           f"not <opml>); export one from your feed reader")
+    parsed = listparser.parse(data)
+    feeds = {}
+    for feed in parsed.feeds:
+        url = (feed.get("url") or "").strip()
+        if re.match(r"^https?://", url, re.I):
+            feeds.setdefault(url, feed.get("title") or url)
+    if not feeds:
+        raise ProfileError(f"{path} is OPML but lists no http(s) feeds")
+    return list(feeds.items())
+
+
+def add_feeds(path: Path, feeds: list[tuple[str, str]]) -> tuple[int, int]:
+    """Add feeds to the profile at path (created from the starter if missing), keeping its comments.
+    Returns (added, already there)."""
+    import tomlkit
+    from .publish import write_text
+    if not path.is_file():
+        write_starter(path)
+    load_profile(path, required=True)      # a broken profile is reported, not overwritten
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    if "feeds" not in document:
+        document["feeds"] = tomlkit.array()
+    array = document["feeds"]
+    have = {(e["url"] if isinstance(e, dict) else str(e)) for e in array}
+    added = 0
+    for url, title in feeds:
+        if url in have:
+            continue
+        table = tomlkit.inline_table()
+        table.update({"url": url, "title": title})
+        array.add_line(table)
+        have.add(url)
+        added += 1
+    if added:
+        write_text(path, tomlkit.dumps(document))
+    return added, len(feeds) - added
