@@ -188,6 +188,7 @@ def preview(
     from .memory import History
     from .pipeline import plan_show
     _setup_logging(False)
+    log.setLevel(logging.WARNING)       # the table is the output; failed feeds still show
     try:
         opts = _options(config, since, feeds=feeds, minutes=minutes, style=style)
         with History.open() as history:
