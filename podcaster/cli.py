@@ -28,9 +28,10 @@ log = logging.getLogger("podcaster")
 LOGS_KEPT = 30
 
 
-def _setup_logging(verbose: bool, log_file: bool = False) -> None:
+def _setup_logging(verbose: bool, log_file: bool = False, quiet: bool = False) -> None:
     """Rich and progress bars on a terminal; plain timestamped lines and no bars under cron.
-    log_file: also a full log of this run in the data folder's logs/ (the newest LOGS_KEPT are kept)."""
+    log_file: also a full log of this run in the data folder's logs/ (the newest LOGS_KEPT are kept).
+    quiet: only warnings and errors on stderr (the log file still gets everything)."""
     level = logging.DEBUG if verbose else logging.INFO
     from transformers.utils import logging as hf_logging
     if console.is_terminal:
@@ -42,6 +43,8 @@ def _setup_logging(verbose: bool, log_file: bool = False) -> None:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TQDM_DISABLE", "1")   # e.g. transformers' GGUF conversion bar
         hf_logging.disable_progress_bar()
+    if quiet:
+        handler.setLevel(logging.WARNING)
     handlers = [handler]
     if log_file:
         handlers.append(_run_log())
@@ -71,10 +74,10 @@ class _Progress:
     LABELS = {"feeds": "Fetching feeds", "script": "Writing script", "speech": "Speaking lines",
               "mix": "Mixing and exporting"}
 
-    def __init__(self) -> None:
+    def __init__(self, quiet: bool = False) -> None:
         self.bar = None
         self.tasks: dict[str, int] = {}
-        if console.is_terminal:
+        if console.is_terminal and not quiet:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                 TimeElapsedColumn(), console=console)
@@ -153,18 +156,19 @@ def daily(
     force: bool = typer.Option(False, "--force", help="Make today's episode again even if it exists."),
     config: Optional[Path] = _config_option(),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only warnings and errors on stderr, for cron (the run's log file has everything)."),
 ) -> None:
     """Make today's episode: fetch the feeds, write the script, speak it, mix the MP3."""
     # SIGTERM (cron timeouts, systemd stop) unwinds like Ctrl-C, so temp files are removed
     signal.signal(signal.SIGTERM, _interrupt)
     from .pipeline import run_daily
     try:
-        _setup_logging(verbose, log_file=True)
+        _setup_logging(verbose, log_file=True, quiet=quiet)
         opts = _options(config, since, feeds=feeds, out=out, minutes=minutes, host_a=host_a, host_b=host_b,
                         style=style, llm=llm, tts=tts, runtime=runtime, device=device, seed=seed, sting=sting,
                         bed=bed, artwork=artwork, base_url=base_url, keep=keep)
         now = _run_time(day)
-        with _Progress() as progress:
+        with _Progress(quiet) as progress:
             result = run_daily(opts, now=now, force=force, progress=progress)
     except PodcasterError as e:
         _fail(e)
@@ -185,14 +189,19 @@ def preview(
     config: Optional[Path] = _config_option(),
 ) -> None:
     """Show how today's stories rank and which make the show, without making anything."""
-    from .memory import History
+    from .memory import History, history_path
     from .pipeline import plan_show
     _setup_logging(False)
     log.setLevel(logging.WARNING)       # the table is the output; failed feeds still show
     try:
         opts = _options(config, since, feeds=feeds, minutes=minutes, style=style)
-        with History.open() as history:
-            plan = plan_show(opts, _run_time(day) or datetime.now().astimezone(), history)
+        opts.validate()
+        now = _run_time(day) or datetime.now().astimezone()
+        if history_path().is_file():        # a preview reads memory; it never creates it
+            with History.open() as history:
+                plan = plan_show(opts, now, history)
+        else:
+            plan = plan_show(opts, now)
     except PodcasterError as e:
         _fail(e)
     chosen = {c.id for c in plan.chosen}

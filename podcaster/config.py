@@ -1,6 +1,7 @@
 """Options for a run, where things live, and the presets in voices/."""
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
@@ -73,7 +74,7 @@ class EpisodeOptions:
         return list(dict.fromkeys(locations))
 
     def validate(self) -> None:
-        if not self.minutes > 0:
+        if not math.isfinite(self.minutes) or not self.minutes > 0:
             raise UsageError(f"--minutes must be above 0 (got {self.minutes:g}); try --minutes 5")
         if self.minutes > 120:
             raise UsageError(f"--minutes {self.minutes:g} is too long; the limit is 120")
@@ -98,10 +99,11 @@ def parse_duration(text: str) -> timedelta:
     text = text.strip().lower()
     try:
         value = float(text[:-1])
-        unit = units[text[-1]]
-    except (ValueError, KeyError, IndexError):
+        if not 0 < value < 1e6:      # also rejects nan and inf
+            raise ValueError(text)
+        return timedelta(**{units[text[-1]]: value})
+    except (ValueError, KeyError, IndexError, OverflowError):
         raise UsageError(f"--since {text!r} is not a duration; use e.g. 24h, 2d or 90m") from None
-    return timedelta(**{unit: value})
 
 
 # ---- presets ---------------------------------------------------------------

@@ -68,7 +68,7 @@ EXIT_CODES = [
     (NoStoriesError.exit_code, "No feed could be fetched or parsed, or the feeds held no stories."),
     (PresetError.exit_code, "Unknown or malformed voice or style preset."),
     (ModelError.exit_code, "A model is not installed or cannot load, or `--device cuda` without a GPU."),
-    (OutputError.exit_code, "The output folder or the data folder (history, logs, cache) cannot be created or written."),
+    (OutputError.exit_code, "The output folder or the data folder (history, logs, lock) cannot be created or written."),
     (GenerationError.exit_code, "The LLM or TTS could not produce a usable script or audio."),
     (MediaError.exit_code, "A sting, music bed or artwork file is missing, unreadable, or not audio/an image."),
     (ProfileError.exit_code, "The profile is not valid TOML, has an unknown key or a wrong value; or an OPML file is not OPML."),

@@ -12,7 +12,7 @@ from datetime import date as Date, datetime, timedelta
 from pathlib import Path
 
 from .errors import BusyError, OutputError
-from .types import Covered, Episode, Story
+from .types import Covered, Script, Story
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS episodes (
@@ -21,10 +21,11 @@ CREATE TABLE IF NOT EXISTS episodes (
     folder TEXT NOT NULL,           -- the output folder that holds its files
     mp3 TEXT NOT NULL,
     duration REAL NOT NULL,
-    made TEXT NOT NULL              -- when it was published (UTC, ISO 8601)
+    made TEXT NOT NULL              -- when it was published (local time with its offset, ISO 8601)
 );
+-- kept LOOKBACK_DAYS even when its episode is retired, so a story is never told twice
 CREATE TABLE IF NOT EXISTS covered (
-    date TEXT NOT NULL REFERENCES episodes(date) ON DELETE CASCADE,
+    date TEXT NOT NULL,
     position INTEGER NOT NULL,      -- segment order in the show
     cluster_id TEXT NOT NULL,
     story_id TEXT NOT NULL,
@@ -89,7 +90,6 @@ class History:
                 raise OutputError(f"cannot create the data folder {path.parent} ({e.strerror or e}); "
                                   f"set PODCASTER_HOME to a folder you can write") from None
             db = sqlite3.connect(path, timeout=timeout, isolation_level=None)   # explicit transactions below
-            db.execute("PRAGMA foreign_keys = ON")
             db.executescript(SCHEMA)
         return cls(db, path)
 
@@ -116,25 +116,28 @@ class History:
         since = (Date.fromisoformat(before) - timedelta(days=days)).isoformat()
         with _errors(self.path):
             rows = self.db.execute(
-                "SELECT date, cluster_id, story_id, title, body, link, source, published FROM covered "
+                "SELECT date, story_id, title, body, link, source, published FROM covered "
                 "WHERE date < ? AND date >= ? ORDER BY date, position", (before, since)).fetchall()
-        return [Covered(d, cid, Story(sid, title, body, link, source,
-                                      datetime.fromisoformat(published) if published else None))
-                for d, cid, sid, title, body, link, source, published in rows]
+        return [Covered(d, Story(sid, title, body, link, source, datetime.fromisoformat(published) if published else None))
+                for d, sid, title, body, link, source, published in rows]
 
-    def record(self, episode: Episode, folder: Path) -> None:
+    def record(self, script: Script, mp3: Path, duration: float) -> None:
         """Remember what an episode told (replacing an earlier take of the same day)."""
         made = datetime.now().astimezone().isoformat(timespec="seconds")
         with self._transaction():
-            self.db.execute("DELETE FROM episodes WHERE date = ?", (episode.date,))
+            self.db.execute("DELETE FROM episodes WHERE date = ?", (script.date,))
+            self.db.execute("DELETE FROM covered WHERE date = ?", (script.date,))
             self.db.execute("INSERT INTO episodes VALUES (?, ?, ?, ?, ?, ?)",
-                            (episode.date, episode.script.title, str(folder.resolve()), str(episode.mp3.resolve()),
-                             episode.duration_s, made))
+                            (script.date, script.title, str(mp3.parent.resolve()), str(mp3.resolve()), duration, made))
             self.db.executemany(
                 "INSERT OR IGNORE INTO covered VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(episode.date, position, cluster.id, s.id, s.title, s.body[:BODY_CHARS], s.link, s.source,
+                [(script.date, position, cluster.id, s.id, s.title, s.body[:BODY_CHARS], s.link, s.source,
                   s.published.isoformat() if s.published else None, cluster.update_of)
-                 for position, cluster in enumerate(episode.script.clusters) for s in cluster.stories])
+                 for position, cluster in enumerate(script.clusters) for s in cluster.stories])
+
+    def has(self, day: str) -> bool:
+        with _errors(self.path):
+            return self.db.execute("SELECT 1 FROM episodes WHERE date = ?", (day,)).fetchone() is not None
 
     def episodes(self) -> list[PastEpisode]:
         """Every remembered episode, newest first, with what it covered."""
@@ -152,5 +155,8 @@ class History:
                 for day, title, folder, mp3, duration in rows]
 
     def forget(self, day: str) -> None:
+        """Drop an episode's record (its files are gone); what it told stays remembered for LOOKBACK_DAYS."""
         with self._transaction():
             self.db.execute("DELETE FROM episodes WHERE date = ?", (day,))
+            self.db.execute("DELETE FROM covered WHERE date NOT IN (SELECT date FROM episodes) AND "
+                            "date < (SELECT date(MAX(date), ?) FROM covered)", (f"-{LOOKBACK_DAYS} days",))

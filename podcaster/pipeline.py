@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import feeds as feeds_stage
 from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_prompts, load_style, load_topics
-from .errors import BusyError, NoStoriesError, OutputError, PodcasterError
+from .errors import BusyError, NoStoriesError, OutputError
 from .memory import History
 from .mix import load_sounds, mix_lines
 from .models import resolve_device
@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 
-class NothingNew(PodcasterError):
-    """Every story in the window was told before: no episode today (not a failure)."""
-    exit_code = 0
+class NothingNew(Exception):
+    """Every story in the window was told before: no episode today. Not a failure: run_daily turns it
+    into a result, and the CLI exits 0."""
 
 
 @dataclass
@@ -132,7 +132,7 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Pr
     episode = publish_episode(out, script, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
                               failed_feeds=plan.failed_feeds)
     if history:
-        history.record(episode, out)
+        history.record(script, episode.mp3, episode.duration_s)
     _script_file(plan.day).unlink(missing_ok=True)
     cache.prune()
     progress("mix", 1, 1)
@@ -158,25 +158,45 @@ def run_daily(opts: EpisodeOptions, now: datetime | None = None, force: bool = F
         raise OutputError(f"cannot write to the data folder {lock_path.parent} ({e.strerror or e}); "
                           f"set PODCASTER_HOME to a folder you can write") from None
     try:
+        remove_stale_temps(ensure_writable(opts.out))
         existing = episode_paths(opts.out, day)
-        if existing["json"].is_file() and not force:
-            return DailyResult("reused", f"{existing['mp3']}  (today's episode exists; --force makes it again)")
-        remove_stale_temps(opts.out)
         with History.open() as history:
+            if existing["json"].is_file() and not force:
+                _remember_published(history, existing)
+                return DailyResult("reused", f"{existing['mp3']}  (today's episode exists; --force makes it again)")
+            # remade: the old take stops counting as complete before any of its files is replaced
+            try:
+                existing["json"].unlink(missing_ok=True)
+            except OSError as e:
+                raise OutputError(f"cannot replace {existing['json']} ({e.strerror or e})") from None
             try:
                 episode = make_episode(opts, now, progress, history)
             except NothingNew as e:
                 return DailyResult("nothing new", str(e))
-            retire_old_episodes(history, opts.keep, opts.base_url)
+            retire_old_episodes(history, opts.keep, opts.base_url, spare=day)
         return DailyResult("made", _summary(episode), episode)
     finally:
         lock.release()
 
 
-def retire_old_episodes(history: History, keep: int, base_url: str) -> list[str]:
-    """Delete episodes beyond the newest `keep`: their files, then their records; rebuild the feeds."""
+def _remember_published(history: History, paths: dict[str, Path]) -> None:
+    """An episode published by a run that died before recording it is recorded now, so its stories
+    are not told again and retention sees it."""
+    script_json = paths["json"]
+    try:
+        data = json.loads(script_json.read_text(encoding="utf-8"))
+        if not history.has(data["date"]):
+            history.record(Script.from_json(data), paths["mp3"], float(data["duration"]))
+            log.info("recorded %s, published by an earlier run that stopped before recording it", script_json.name)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        log.warning("cannot read %s to remember it (%s)", script_json, e)
+
+
+def retire_old_episodes(history: History, keep: int, base_url: str, spare: str = "") -> list[str]:
+    """Delete episodes beyond the newest `keep`: their files, then their records; rebuild the feeds.
+    `spare` (the one just made) stays even when it is a backfill older than those; the next run retires it."""
     retired, folders = [], set()
-    for past in history.episodes()[keep:]:
+    for past in [e for e in history.episodes()[keep:] if e.date != spare]:
         remove_episode_files(past.folder, past.date)
         history.forget(past.date)
         retired.append(past.date)

@@ -130,8 +130,6 @@ def load_profile(path: Path | None = None, required: bool = False) -> Profile:
             options["since"] = parse_duration(data["since"])
         except UsageError:
             raise ProfileError(f"{path}: 'since' must be {KEYS['since'][1]} (got {data['since']!r})") from None
-    if "keep" in data and data["keep"] < 1:
-        raise ProfileError(f"{path}: 'keep' must be {KEYS['keep'][1]} (got {data['keep']!r})")
     for key in PATH_KEYS:
         if key in data:
             options["out" if key == "output_dir" else "feeds" if key == "feeds_file" else key] = \
@@ -152,7 +150,19 @@ def load_profile(path: Path | None = None, required: bool = False) -> Profile:
                         exclude_topics=excluded["topics"], exclude_keywords=excluded["keywords"],
                         exclude_sources=excluded["sources"])
     feeds = [_feed_location(path, entry) for entry in data.get("feeds", [])]
+    _check_values(path, options)
     return Profile(path, options, feeds, prefs, topics)
+
+
+def _check_values(path: Path, options: dict) -> None:
+    """The checks the flags get (ranges, choices), reported as the profile's keys."""
+    try:
+        EpisodeOptions(**options).validate()
+    except UsageError as e:
+        names = {"host-a and --host-b": "hosts"}
+        message = re.sub(r"--(host-a and --host-b|[a-z-]+)",
+                         lambda m: repr(names.get(m[1], m[1].replace("-", "_"))), str(e))
+        raise ProfileError(f"{path}: {message}") from None
 
 
 def _feed_location(path: Path, entry) -> tuple[str, str]:
@@ -181,10 +191,11 @@ def write_starter(path: Path, overwrite: bool = False) -> Path:
         raise ProfileError(f"profile {path} already exists; edit it, or pass --force to start over")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            shutil.copyfile(path, path.with_name(path.name + ".bak"))
     except OSError as e:
-        raise ProfileError(f"cannot create {path.parent} ({e.strerror or e})") from None
-    if path.exists():
-        shutil.copyfile(path, path.with_name(path.name + ".bak"))
+        raise ProfileError(f"cannot write in {path.parent} ({e.strerror or e}); pass --config with a file "
+                           f"you can write") from None
     return write_text(path, starter_profile())
 
 

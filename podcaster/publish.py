@@ -37,16 +37,18 @@ def ensure_writable(folder: Path) -> Path:
 @contextmanager
 def atomic_path(target: Path):
     """Yield a temp path beside target; rename it over target only if the block succeeds."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; published files read like any other
         os.replace(tmp, target)
     except OSError as e:
         raise OutputError(f"cannot write {target} ({e.strerror or e})") from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _umask() -> int:

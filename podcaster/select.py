@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import numpy as np
@@ -58,12 +58,22 @@ def _phrase_in(phrase: list[str], words: str) -> bool:
     return bool(phrase) and f" {' '.join(phrase)} " in words
 
 
-def _matches(terms: list[str], story: Story, topics: dict[str, list[str]]) -> tuple[bool, bool]:
-    """(in the title, anywhere) for any of terms; a topic name stands for its keywords."""
+@lru_cache(maxsize=4096)
+def _story_words(story: Story) -> tuple[str, str]:
+    """A story's title and title + text as space-padded stems, once per story however many terms are matched."""
     title = f" {' '.join(stems(story.title))} "
-    text = f"{title}{' '.join(stems(story.body[:TEXT_CHARS]))} "
-    phrases = [stems(k) for term in terms for k in [term, *topics.get(term.casefold(), [])]]
-    return any(_phrase_in(p, title) for p in phrases), any(_phrase_in(p, text) for p in phrases)
+    return title, f"{title}{' '.join(stems(story.body[:TEXT_CHARS]))} "
+
+
+def _matches(term: str, story: Story, topics: dict[str, list[str]]) -> tuple[bool, bool]:
+    """(in the title, at all) for a keyword or a topic. A topic stands for its keywords and needs its own
+    name or two different keywords: one "goal" does not make a climate story sport."""
+    title, text = _story_words(story)
+    keywords = [stems(k) for k in topics.get(term.casefold(), [])]
+    named = _phrase_in(stems(term), text)
+    hits = [k for k in keywords if _phrase_in(k, text)]
+    in_title = any(_phrase_in(p, title) for p in [stems(term), *hits])
+    return in_title, named or len(hits) >= 2
 
 
 def excluded_by(story: Story, prefs: Preferences, topics: dict[str, list[str]]) -> str | None:
@@ -73,7 +83,7 @@ def excluded_by(story: Story, prefs: Preferences, topics: dict[str, list[str]]) 
         if source.casefold() in where:
             return f"source {source!r}"
     for term in (*prefs.exclude_topics, *prefs.exclude_keywords):
-        if _matches([term], story, topics)[1]:
+        if _matches(term, story, topics)[1]:
             return f"{'topic' if term in prefs.exclude_topics else 'keyword'} {term!r}"
     return None
 
@@ -106,8 +116,8 @@ def group_similar(stories: list[Story], threshold: float = SIMILARITY) -> list[l
 
 
 def _newest_first(stories: list[Story]) -> list[Story]:
-    return sorted(stories, key=lambda s: (s.published is not None, s.published or datetime.min.astimezone(),
-                                          len(s.body)), reverse=True)
+    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    return sorted(stories, key=lambda s: (s.published or oldest, len(s.body)), reverse=True)
 
 
 def _cluster_id(story: Story) -> str:
@@ -122,7 +132,7 @@ def _score(stories: list[Story], prefs: Preferences, topics: dict[str, list[str]
     for term, weight in prefs.interests.items():
         in_title, anywhere = (False, False)
         for story in stories:
-            t, a = _matches([term], story, topics)
+            t, a = _matches(term, story, topics)
             in_title, anywhere = in_title or t, anywhere or a
         if anywhere:
             interest += weight * (2 if in_title else 1)
@@ -177,7 +187,7 @@ def rank_clusters(candidates: list[Story], prefs: Preferences, topics: dict[str,
         if before:
             last = max(before, key=lambda c: c.date)
             previously = "; ".join(dict.fromkeys(c.story.title for c in before if c.date == last.date))
-            clusters.append(Cluster(last.cluster_id, tuple(new), score, (f"update of {last.date}", *reasons),
+            clusters.append(Cluster(_cluster_id(new[0]), tuple(new), score, (f"update of {last.date}", *reasons),
                                     update_of=last.date, previously=previously))
         else:
             clusters.append(Cluster(_cluster_id(new[0]), tuple(new), score, tuple(reasons)))

@@ -45,7 +45,6 @@ class Cluster:
 class Covered:
     """A story an earlier episode told (from memory)."""
     date: str           # the episode's date, YYYY-MM-DD
-    cluster_id: str
     story: Story
 
 

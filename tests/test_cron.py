@@ -23,11 +23,12 @@ def published(out: Path) -> list[str]:
 def test_a_run_killed_while_speaking_resumes_and_renders_only_what_is_missing(tmp_path, tiny_llm, tiny_kokoro):
     lines = Path(os.environ["PODCASTER_CACHE"]) / "lines"
     out = tmp_path / "out"
+    before = set(lines.glob("*.npy")) if lines.is_dir() else set()     # PODCASTER_TEST_CACHE may be shared
     proc = subprocess.Popen(daily(tmp_path, tiny_llm, tiny_kokoro), stderr=subprocess.DEVNULL)
     deadline, cached = time.monotonic() + 300, 0
     while proc.poll() is None and time.monotonic() < deadline:
         assert published(out) == [], "an episode file appeared before speech was done"
-        cached = len(list(lines.glob("*.npy"))) if lines.is_dir() else 0
+        cached = len(set(lines.glob("*.npy")) - before) if lines.is_dir() else 0
         if cached >= 2:
             proc.send_signal(signal.SIGKILL)
             break
@@ -49,7 +50,8 @@ def test_a_run_killed_while_speaking_resumes_and_renders_only_what_is_missing(tm
 def test_two_runs_started_together_make_exactly_one_episode(tmp_path, tiny_llm, tiny_kokoro):
     command = daily(tmp_path, tiny_llm, tiny_kokoro)
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [(run.wait(timeout=600), *run.communicate()) for run in runs]
+    results = [(*run.communicate(timeout=600), run.returncode) for run in runs]
+    results = [(code, stdout, stderr) for stdout, stderr, code in results]
     made = [r for r in results if r[0] == 0 and "stories)" in r[1]]
     others = [r for r in results if r not in made]
     assert len(made) == 1 and len(others) == 1, results

@@ -6,7 +6,7 @@ are cumulative, like real ones, so every day they still carry what was told befo
 """
 import json
 import sqlite3
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,8 @@ from podcaster.cli import app
 from podcaster.config import EpisodeOptions, load_host, load_style
 from podcaster.errors import BusyError, OutputError
 from podcaster.memory import History
-from podcaster.pipeline import run_daily
+from podcaster.memory import history_path
+from podcaster.pipeline import plan_show, run_daily
 from podcaster.speech import LineCache, load_tts, render_turns
 from podcaster.types import Preferences, Turn
 
@@ -26,7 +27,8 @@ runner = CliRunner()
 
 
 def end_of(day: str) -> datetime:
-    return datetime.fromisoformat(f"{day}T23:59:59+00:00")
+    """The end of that day on this machine's clock, as `--date` takes it."""
+    return datetime.combine(date.fromisoformat(day), time(23, 59, 59)).astimezone()
 
 
 def options(tmp_path, tiny_llm, tiny_kokoro, feeds_day, **kw) -> EpisodeOptions:
@@ -53,7 +55,9 @@ def three_days(tmp_path_factory, tiny_llm, tiny_kokoro):
     saved = {k: os.environ.get(k) for k in ("PODCASTER_HOME", "PODCASTER_CACHE")}
     os.environ["PODCASTER_HOME"], os.environ["PODCASTER_CACHE"] = str(base / "data"), str(base / "cache")
     try:
-        results = [day(base, tiny_llm, tiny_kokoro, d) for d in ("2026-11-23", "2026-11-24", "2026-11-25")]
+        # a 3-day window: every day's candidates include what earlier days told, so only memory stops repeats
+        results = [day(base, tiny_llm, tiny_kokoro, d, since=timedelta(days=3))
+                   for d in ("2026-11-23", "2026-11-24", "2026-11-25")]
     finally:
         for k, v in saved.items():
             if v is None:
@@ -93,10 +97,14 @@ def test_new_reporting_on_a_told_story_returns_as_an_update(three_days):
     assert not any(s["update_of"] for s in json.loads(results[2].episode.script_json.read_text())["segments"])
 
 
-def test_an_excluded_topic_never_appears(three_days):
+def test_an_excluded_topic_never_appears(three_days, tiny_llm, tiny_kokoro, tmp_path):
     for result in three_days[0]:
         text = result.episode.script_json.read_text().lower()
         assert "football" not in text and "kestrels" not in text
+    plan = plan_show(options(tmp_path, tiny_llm, tiny_kokoro, "2026-11-24", since=timedelta(days=3)),
+                     end_of("2026-11-24"))
+    assert list(plan.left_out.values()) == ["topic 'sports'"] * 2      # left out, not merely outranked
+    assert not any("Kestrels" in s.body for c in plan.ranked for s in c.stories)
 
 
 def test_history_lists_every_episode_and_what_it_covered(three_days, monkeypatch):
@@ -124,6 +132,10 @@ def test_same_day_reuses_the_episode_unless_forced(tmp_path, tiny_llm, tiny_koko
     again = day(tmp_path, tiny_llm, tiny_kokoro, "2026-11-25")
     assert again.status == "reused" and "--force makes it again" in again.message
     assert made.episode.mp3.stat().st_mtime_ns == stamp
+    history_path().unlink()     # as if the run that published it died before recording it
+    assert day(tmp_path, tiny_llm, tiny_kokoro, "2026-11-25").status == "reused"
+    with History.open() as history:
+        assert history.has("2026-11-25")         # remembered now, so tomorrow does not repeat it
     forced = day(tmp_path, tiny_llm, tiny_kokoro, "2026-11-25", force=True)
     assert forced.status == "made"              # its own first take does not count as told before
     assert told(forced).keys() == told(made).keys()
@@ -140,6 +152,11 @@ def test_old_episodes_are_retired_files_and_records_together(tmp_path, tiny_llm,
     assert "2026-11-24" not in (out / "feed.xml").read_text()
     with History.open() as history:
         assert [e.date for e in history.episodes()] == ["2026-11-25"]
+        assert {c.date for c in history.covered(before="2026-11-26")} == {"2026-11-24", "2026-11-25"}
+    # a backfill older than the kept episodes is kept, not retired the moment it is made
+    backfill = day(tmp_path, tiny_llm, tiny_kokoro, "2026-11-23", keep=1)
+    assert backfill.status == "made" and backfill.episode.mp3.is_file()
+    assert (out / "podcaster-2026-11-25.mp3").is_file()
 
 
 def test_a_locked_history_database_is_a_clear_error(tmp_path):

@@ -47,7 +47,11 @@ def test_flags_override_the_profile_which_overrides_defaults(tmp_path):
     ('[exclude]\ntopic = ["sports"]\n', "unknown key 'exclude.topic'; did you mean 'topics'?"),
     ('minutes = "five"\n', "'minutes' must be a number of minutes (got 'five')"),
     ('hosts = ["ava"]\n', "'hosts' must be a list of two voice presets"),
-    ('keep = 0\n', "'keep' must be a whole number of episodes, 1 or more (got 0)"),
+    ('keep = 0\n', "'keep' must be 1 or more (got 0)"),
+    ('minutes = 0\n', "'minutes' must be above 0 (got 0)"),
+    ('device = "gpu"\n', "'device' must be one of auto, cpu, cuda (got 'gpu')"),
+    ('hosts = ["ava", "ava"]\n', "'hosts' are both 'ava'; pick two different hosts"),
+    ('base_url = "ftp://x"\n', "'base_url' 'ftp://x' is not an http(s) URL"),
     ('since = "soon"\n', "'since' must be a duration like \"24h\" or \"2d\" (got 'soon')"),
     ('[interests]\nscience = "lots"\n', "'interests.science' must be a number (a weight) (got 'lots')"),
 ])

@@ -22,7 +22,7 @@ def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, st
     """voices: host key -> engine voice (pick_voice), chosen before the slow work starts.
     With a cache, lines rendered before (by a run that crashed, say) are read back, not spoken again."""
     log.info("voices: %s", ", ".join(f"{hosts[k].name}={v}" for k, v in voices.items()))
-    keys = [line_key(t.text, voices[t.speaker], style.speed * hosts[t.speaker].speed, engine.name, engine.model,
+    keys = [line_key(t.text, voices[t.speaker], style.speed * hosts[t.speaker].speed, engine.name, engine.weights,
                      engine.sample_rate) for t in turns]
     found = {i: audio for i, key in enumerate(keys) if cache and (audio := cache.get(key)) is not None}
     log.info("speech: %d lines, %d from the cache, %d to render", len(turns), len(found), len(turns) - len(found))

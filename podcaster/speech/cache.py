@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 MAX_AGE_DAYS = 14
 
 
-def line_key(text: str, voice: str, speed: float, engine: str, model: str, sample_rate: int) -> str:
-    fields = {"text": text, "voice": voice, "speed": round(speed, 4), "engine": engine, "model": model,
+def line_key(text: str, voice: str, speed: float, engine: str, weights: str, sample_rate: int) -> str:
+    fields = {"text": text, "voice": voice, "speed": round(speed, 4), "engine": engine, "weights": weights,
               "rate": sample_rate}
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
@@ -49,6 +49,8 @@ class LineCache:
             return None
         try:
             audio = np.load(path, allow_pickle=False)
+            if not isinstance(audio, np.ndarray):       # an .npz archive is not a line
+                raise ValueError("not a single array")
             if audio.dtype != np.float32 or audio.ndim != 1 or not audio.size:
                 raise ValueError(f"unexpected {audio.dtype} array of shape {audio.shape}")
         except (OSError, ValueError, EOFError) as e:
@@ -63,27 +65,29 @@ class LineCache:
     def put(self, key: str, audio: np.ndarray) -> None:
         if self.folder is None:
             return
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key[:12]}.", suffix=".tmp")
+        tmp = None
         try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key[:12]}.", suffix=".tmp")
             with os.fdopen(fd, "wb") as f:
                 np.save(f, np.asarray(audio, dtype=np.float32), allow_pickle=False)
             os.replace(tmp, self._path(key))
         except OSError as e:     # a full disk costs the cache, not the episode
             log.warning("line cache: cannot store a line (%s)", e.strerror or e)
         finally:
-            Path(tmp).unlink(missing_ok=True)
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
 
     def prune(self, max_age_days: float = MAX_AGE_DAYS) -> int:
         """Delete entries unused for max_age_days, and temp files of killed runs; returns how many."""
         if self.folder is None:
             return 0
         cutoff, removed = time.time() - max_age_days * 86400, 0
-        for path in self.folder.iterdir():
-            try:
+        try:
+            for path in self.folder.iterdir():
                 stale_tmp = path.suffix == ".tmp" and path.stat().st_mtime < time.time() - 3600
                 if stale_tmp or (path.suffix == ".npy" and path.stat().st_mtime < cutoff):
                     path.unlink()
                     removed += 1
-            except OSError:
-                pass
+        except OSError as e:    # tidying is best effort: the episode is already out
+            log.warning("line cache: cannot prune %s (%s)", self.folder, e.strerror or e)
         return removed

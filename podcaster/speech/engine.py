@@ -1,6 +1,7 @@
 """The TTS engine interface and the registry that loads one."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -11,13 +12,26 @@ from ..types import Host
 
 class TTSEngine(Protocol):
     name: str           # engine and runtime, e.g. "kokoro-onnx"
-    model: str          # weights it runs, for logs and cache keys
+    model: str          # weights it runs, for logs
+    weights: str        # which weight and voice files exactly (path, size, mtime), for the line cache
     sample_rate: int
 
     def voices(self) -> list[str]: ...
 
     def synthesize(self, text: str, voice: str, speed: float) -> np.ndarray:
         """The whole text as float32 mono samples; long text is split and every chunk kept."""
+
+
+def files_identity(*paths: Path) -> str:
+    """Path, size and modification time of each file: changes when a file is replaced."""
+    parts = []
+    for path in paths:
+        try:
+            stat = Path(path).stat()
+            parts.append(f"{Path(path).resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
+        except OSError:
+            parts.append(str(path))
+    return "|".join(parts)
 
 
 def pick_voice(host: Host, engine: TTSEngine) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import models
 from ..errors import ModelError
+from .engine import files_identity
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class KokoroOnnx:
         from kokoro_onnx import Kokoro
         _quiet_phonemizer()
         self.model = model_path.name
+        self.weights = files_identity(model_path, voices_path)
         self.kokoro = Kokoro(str(model_path), str(voices_path))
 
     def voices(self) -> list[str]:
@@ -69,6 +71,9 @@ class KokoroTorch:
     def __init__(self, folder_or_id: str, config: Path, weights: Path, voices: dict[str, object], device: str):
         from kokoro import KModel
         self.model = folder_or_id
+        self.weights = files_identity(config, weights) + "|voices:" + ",".join(
+            f"{name}={files_identity(pack) if isinstance(pack, (str, Path)) else 'built-in'}"
+            for name, pack in sorted(voices.items()))
         self.device = device
         self.kmodel = KModel(repo_id=models.DEFAULT_TTS, config=str(config), model=str(weights)).to(device).eval()
         self.tokenizer = _tokenizer()
