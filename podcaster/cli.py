@@ -33,6 +33,10 @@ def _setup_logging(verbose: bool, log_file: bool = False, quiet: bool = False) -
     log_file: also a full log of this run in the data folder's logs/ (the newest LOGS_KEPT are kept).
     quiet: only warnings and errors on stderr (the log file still gets everything)."""
     level = logging.DEBUG if verbose else logging.INFO
+    if not console.is_terminal:
+        # before anything imports tqdm, which reads TQDM_* once (e.g. transformers' GGUF conversion bar)
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TQDM_DISABLE", "1")
     from transformers.utils import logging as hf_logging
     if console.is_terminal:
         from rich.logging import RichHandler
@@ -40,8 +44,6 @@ def _setup_logging(verbose: bool, log_file: bool = False, quiet: bool = False) -
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TQDM_DISABLE", "1")   # e.g. transformers' GGUF conversion bar
         hf_logging.disable_progress_bar()
     if quiet:
         handler.setLevel(logging.WARNING)
@@ -161,9 +163,9 @@ def daily(
     """Make today's episode: fetch the feeds, write the script, speak it, mix the MP3."""
     # SIGTERM (cron timeouts, systemd stop) unwinds like Ctrl-C, so temp files are removed
     signal.signal(signal.SIGTERM, _interrupt)
-    from .pipeline import run_daily
     try:
         _setup_logging(verbose, log_file=True, quiet=quiet)
+        from .pipeline import run_daily
         opts = _options(config, since, feeds=feeds, out=out, minutes=minutes, host_a=host_a, host_b=host_b,
                         style=style, llm=llm, tts=tts, runtime=runtime, device=device, seed=seed, sting=sting,
                         bed=bed, artwork=artwork, base_url=base_url, keep=keep)
