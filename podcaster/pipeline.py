@@ -164,11 +164,6 @@ def run_daily(opts: EpisodeOptions, now: datetime | None = None, force: bool = F
             if existing["json"].is_file() and not force:
                 _remember_published(history, existing)
                 return DailyResult("reused", f"{existing['mp3']}  (today's episode exists; --force makes it again)")
-            # remade: the old take stops counting as complete before any of its files is replaced
-            try:
-                existing["json"].unlink(missing_ok=True)
-            except OSError as e:
-                raise OutputError(f"cannot replace {existing['json']} ({e.strerror or e})") from None
             try:
                 episode = make_episode(opts, now, progress, history)
             except NothingNew as e:

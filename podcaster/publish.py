@@ -123,6 +123,10 @@ def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, s
     duration = len(samples) / rate
     chapters = notes.story_chapters(script, spans, duration)
     paths = episode_paths(out, script.date)
+    try:    # a remade day: the old take stops counting as complete before any of its files is replaced
+        paths["json"].unlink(missing_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot replace {paths['json']} ({e.strerror or e})") from None
     cover = _cover(out, artwork)
     show_notes = notes.show_notes_markdown(script, chapters)
     with atomic_path(paths["mp3"]) as tmp:
