@@ -47,7 +47,6 @@ class ShowPlan:
     chosen: list[Cluster]
     ranked: list[Cluster]                # every cluster, best first
     left_out: dict[str, str]             # story id -> why (covered, excluded)
-    candidates: list[Story]
     failed_feeds: list[str] = field(default_factory=list)
 
 
@@ -87,7 +86,7 @@ def plan_show(opts: EpisodeOptions, now: datetime, history: History | None = Non
     chosen = choose_clusters(ranked, count)
     log.info("stories: %d candidates, %d left out (told before or excluded), %d clusters, %d chosen",
              len(candidates), len(left_out), len(ranked), len(chosen))
-    return ShowPlan(day, chosen, ranked, left_out, candidates, failed)
+    return ShowPlan(day, chosen, ranked, left_out, failed)
 
 
 def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Progress | None = None,

@@ -54,8 +54,15 @@ def stems(text: str) -> list[str]:
     return _stemmer().stemWords(re.findall(r"[^\W_]+", text.casefold()))
 
 
-def _phrase_in(phrase: list[str], words: str) -> bool:
-    return bool(phrase) and f" {' '.join(phrase)} " in words
+@lru_cache(maxsize=4096)
+def _phrase(term: str) -> str:
+    """A term or topic keyword as space-padded stems, stemmed once however many stories it is matched in."""
+    words = stems(term)
+    return f" {' '.join(words)} " if words else ""
+
+
+def _phrase_in(phrase: str, words: str) -> bool:
+    return bool(phrase) and phrase in words
 
 
 @lru_cache(maxsize=4096)
@@ -69,10 +76,10 @@ def _matches(term: str, story: Story, topics: dict[str, list[str]]) -> tuple[boo
     """(in the title, at all) for a keyword or a topic. A topic stands for its keywords and needs its own
     name or two different keywords: one "goal" does not make a climate story sport."""
     title, text = _story_words(story)
-    keywords = [stems(k) for k in topics.get(term.casefold(), [])]
-    named = _phrase_in(stems(term), text)
+    keywords = [_phrase(k) for k in topics.get(term.casefold(), [])]
+    named = _phrase_in(_phrase(term), text)
     hits = [k for k in keywords if _phrase_in(k, text)]
-    in_title = any(_phrase_in(p, title) for p in [stems(term), *hits])
+    in_title = any(_phrase_in(p, title) for p in [_phrase(term), *hits])
     return in_title, named or len(hits) >= 2
 
 
