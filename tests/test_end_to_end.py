@@ -44,8 +44,10 @@ def median_pitch(samples: np.ndarray, rate: int) -> float:
 def test_daily_makes_a_two_host_episode_from_the_demo_feeds(tmp_path):
     out = tmp_path / "episodes"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    # the demo feeds are fixed files: pin the day so the 24 h window holds the same stories at any hour
     done = subprocess.run([sys.executable, "-m", "podcaster", "daily", "--feeds", str(DEMO_FEEDS),
-                           "--out", str(out), "--minutes", "5"], capture_output=True, text=True, env=env,
+                           "--out", str(out), "--minutes", "5",
+                           "--date", "2026-11-25"], capture_output=True, text=True, env=env,
                           timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "LLM: " in done.stderr and "TTS: Kokoro" in done.stderr   # every run logs its models
