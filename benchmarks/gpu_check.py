@@ -1,10 +1,11 @@
 """GPU check: the product's torch paths on CUDA, timed. One prepared run, well under 10 minutes.
 
-Real weights cannot reach the GPU machine (no hub; the offline set is too big to carry), so
-this uses random-weight models of the real architectures (Kokoro-82M's config.json, and
-Qwen2.5-1.5B's shape): the compute per token and per audio frame is the real one. Random
-Kokoro weights predict longer durations than trained ones, so the TTS figure is also reported
-per phoneme, which does not depend on them.
+Kokoro runs on its real weights where the offline set is installed (its int8 ONNX converted for
+torch, speech/convert.py). Where it is not (a GPU machine that the offline set cannot reach), and
+for the LLM, random-weight models of the real architectures stand in (Kokoro-82M's config.json,
+Qwen2.5-1.5B's shape): the compute per token and per audio frame is the real one. Random Kokoro
+weights predict longer durations than trained ones, so the TTS figure is also reported per
+phoneme, which does not depend on them.
 
     python benchmarks/gpu_check.py            # prints a table; exit 1 if a path fails
     python benchmarks/gpu_check.py --toy      # the same paths on toy sizes: a quick smoke run
@@ -48,25 +49,42 @@ def cuda_sync() -> None:
         torch.cuda.synchronize()
 
 
+def kokoro_weights(work: Path) -> tuple[Path, tuple[str, str], str]:
+    """The real Kokoro-82M (the offline set's int8 ONNX, converted) where it is installed, else random weights."""
+    from podcaster import models
+    from podcaster.errors import ModelError
+    if not TOY:
+        try:
+            folder = models.offline_kokoro_torch()
+        except ModelError:
+            folder = None
+        if folder:
+            return folder, ("jf_alpha", "jm_kumo"), "real: offline int8 ONNX converted (real durations)"
+    return (build_kokoro(work / "kokoro", KOKORO_TOY if TOY else KOKORO_82M), ("af_heart", "am_michael"),
+            "random, real architecture (random durations: see phonemes/s)")
+
+
 def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]:
     from podcaster.speech import load_tts
     lines = [l for l in (HERE / "sample_lines.txt").read_text().splitlines() if l and not l.startswith("#")]
-    engine = load_tts(str(build_kokoro(work / "kokoro", KOKORO_TOY if TOY else KOKORO_82M)), "torch", device)
+    folder, voices, weights = kokoro_weights(work)
+    engine = load_tts(str(folder), "torch", device)
     phonemes = sum(len(engine.tokenizer.phonemize(l, "en-us")) for l in lines)
-    engine.synthesize(lines[0], "af_heart", 1.0)          # warm-up: kernels, voice pack
+    engine.synthesize(lines[0], voices[0], 1.0)          # warm-up: kernels, voice pack
     torch.cuda.reset_peak_memory_stats() if device == "cuda" else None
     walls, audio_s = [], 0.0
     for _ in range(repeats):
         cuda_sync()
         start = time.perf_counter()
-        audio_s = sum(len(engine.synthesize(l, "af_heart" if i % 2 else "am_michael", 1.0)) for i, l in enumerate(lines)) / 24_000
+        audio_s = sum(len(engine.synthesize(l, voices[i % 2], 1.0)) for i, l in enumerate(lines)) / 24_000
         cuda_sync()
         walls.append(time.perf_counter() - start)
     wall = statistics.median(walls)
     peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else float("nan")
     return [("TTS lines (one at a time, product path)", f"{len(lines)} lines, {phonemes} phonemes"),
             ("TTS wall time (median of 3)", f"{wall:.2f} s"),
-            ("TTS audio made (random durations)", f"{audio_s:.1f} s"),
+            ("TTS weights", weights),
+            ("TTS audio made", f"{audio_s:.1f} s"),
             ("TTS real-time factor", f"{audio_s / wall:.1f}x"),
             ("TTS phonemes per second", f"{phonemes / wall:,.0f}"),
             ("TTS peak GPU memory", f"{peak:.2f} GiB")]
@@ -96,7 +114,7 @@ def main() -> int:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     name = torch.cuda.get_device_name() if device == "cuda" else "CPU"
     rows = [("device", f"{name}, torch {torch.__version__}"), ("commit", commit()),
-            ("model sizes", "toy (smoke run)" if TOY else "real architectures, random weights")]
+            ("model sizes", "toy (smoke run)" if TOY else "real architectures (weights: see rows)")]
     with tempfile.TemporaryDirectory() as tmp:
         for part in (tts_rows, llm_rows):
             try:

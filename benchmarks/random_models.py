@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from podcaster.speech.convert import KOKORO_82M
+
 WORDS = ("the a ferry solar bay city library tools record crowd coral reef comet probe weather model storms "
          "bank rate percent new first said will is was and of to in on for with today news listeners story "
          "hello welcome thanks goodbye great interesting really yes so Ava Kai").split()
@@ -26,16 +28,6 @@ LLM_1_5B = dict(hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, 
 LLM_TOY = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                num_key_value_heads=2)
 
-# hexgrad/Kokoro-82M's config.json (without its vocab, which kokoro-onnx ships)
-KOKORO_82M = {
-    "n_token": 178, "hidden_dim": 512, "style_dim": 128, "n_layer": 3, "max_dur": 50, "dropout": 0.2,
-    "n_mels": 80, "text_encoder_kernel_size": 5,
-    "plbert": {"hidden_size": 768, "num_attention_heads": 12, "intermediate_size": 2048,
-               "max_position_embeddings": 512, "num_hidden_layers": 12, "dropout": 0.1},
-    "istftnet": {"upsample_kernel_sizes": [20, 12], "upsample_rates": [10, 6], "gen_istft_hop_size": 5,
-                 "gen_istft_n_fft": 20, "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
-                 "resblock_kernel_sizes": [3, 7, 11], "upsample_initial_channel": 512},
-}
 # The same network at toy depth and width where Kokoro allows it (the decoder hard-codes 512 channels).
 KOKORO_TOY = {
     **KOKORO_82M, "n_layer": 1, "max_dur": 2, "dropout": 0.0,
@@ -80,13 +72,14 @@ def build_kokoro(folder: Path, config: dict = KOKORO_TOY) -> Path:
     """Kokoro's KModel from config with random weights, in the folder layout `--tts DIR` loads,
     with random voice packs named like real ones (af_heart, am_michael)."""
     import torch
-    from kokoro import KModel
     from kokoro_onnx.config import DEFAULT_VOCAB
+
+    from podcaster.speech.kokoro import new_kmodel
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text(json.dumps({**config, "vocab": DEFAULT_VOCAB}))
     torch.save({}, folder / "empty.pth")
     torch.manual_seed(0)
-    model = KModel(repo_id="hexgrad/Kokoro-82M", config=str(folder / "config.json"), model=str(folder / "empty.pth"))
+    model = new_kmodel(folder / "config.json", folder / "empty.pth")
     (folder / "empty.pth").unlink()
     parts = ("bert", "bert_encoder", "predictor", "text_encoder", "decoder")
     torch.save({name: getattr(model, name).state_dict() for name in parts}, folder / "kokoro-random.pth")

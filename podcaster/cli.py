@@ -323,6 +323,34 @@ def feed(
     print(f"{path}  ({len(kept_episodes(folder))} episodes)")
 
 
+@app.command("convert-kokoro")
+def convert_kokoro(
+    onnx: Optional[Path] = typer.Argument(None, help="A Kokoro-82M .onnx file. [default: the offline set's int8 model]"),
+    voices: Optional[Path] = typer.Option(None, "--voices", help="Its voices .npz. [default: the offline set's]"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to write. [default: the model cache, where "
+                                                          "--runtime torch looks for it]"),
+) -> None:
+    """Convert Kokoro-82M's ONNX weights into a folder the torch runtime loads (automatic on first use)."""
+    _setup_logging(False)
+    from . import models
+    from .errors import ModelError
+    from .speech import convert
+    try:
+        if onnx is None and voices is None and out is None:
+            folder = models.offline_kokoro_torch()
+            if folder is None:
+                raise ModelError(f"no Kokoro ONNX model installed; {models.OFFLINE_HINT}, or name an .onnx file")
+        else:
+            offline = models.offline_kokoro_files()
+            if (onnx is None or voices is None) and offline is None:
+                raise ModelError(f"name both the .onnx file and --voices, or {models.OFFLINE_HINT}")
+            folder = convert.convert(onnx or offline[0], voices or offline[1],
+                                     out or models.cache_dir() / "models" / "kokoro-82m-torch")
+    except PodcasterError as e:
+        _fail(e)
+    print(f"{folder}  (use it with --runtime torch --tts {folder})")
+
+
 @app.command()
 def voices() -> None:
     """List the voice presets (hosts)."""

@@ -107,6 +107,26 @@ def offline_kokoro_files() -> tuple[Path, Path] | None:
     return model, Path(str(data / "voices_ja.npz"))
 
 
+def offline_kokoro_torch() -> Path | None:
+    """The offline Kokoro-82M as a folder the torch runtime loads (config, .pth, voices), converted
+    from its int8 ONNX on first use (seconds) and again whenever the ONNX or voices file changes."""
+    files = offline_kokoro_files()
+    if files is None:
+        return None
+    if importlib.util.find_spec("onnx") is None:
+        raise ModelError("converting the offline Kokoro model for the torch runtime needs onnx: "
+                         "pip install 'podcaster[gpu]'")
+    from .speech import convert
+    from .speech.engine import files_identity
+    folder = cache_dir() / "models" / "kokoro-82m-int8-torch"
+    source, stamp = files_identity(*files), folder / "source.txt"
+    if not (folder / convert.WEIGHTS_FILE).is_file() or not stamp.is_file() or stamp.read_text() != source:
+        log.info("converting the offline Kokoro ONNX model to torch weights (once)")
+        convert.convert(*files, folder)
+        stamp.write_text(source)
+    return folder
+
+
 def resolve_device(device: str) -> str:
     import torch
     if device == "auto":

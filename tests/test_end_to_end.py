@@ -1,6 +1,7 @@
 """The README's main job with the real offline models: a two-host MP3 from the demo feeds.
 
-Slow (several minutes on 2 CPU cores): the real LLM writes the script, real Kokoro speaks it.
+Slow (several minutes on 2 CPU cores): the real LLM writes the script, real Kokoro speaks it,
+on the ONNX runtime (the CPU default) and again on the torch runtime.
 """
 import json
 import os
@@ -13,7 +14,12 @@ import pytest
 from mutagen.id3 import ID3
 
 from podcaster import loudness, models
-from podcaster.mix import read_audio
+from podcaster.config import EpisodeOptions, load_host, load_style
+from podcaster.mix import load_sounds, mix_lines, read_audio
+from podcaster.podcast_feed import DEFAULT_BASE_URL
+from podcaster.publish import publish_episode
+from podcaster.speech import load_tts, pick_voice, render_turns
+from podcaster.types import Script
 from conftest import DEMO_FEEDS
 
 pytestmark = [
@@ -41,16 +47,49 @@ def median_pitch(samples: np.ndarray, rate: int) -> float:
     return float(np.median(pitches))
 
 
-def test_daily_makes_a_two_host_episode_from_the_demo_feeds(tmp_path):
-    out = tmp_path / "episodes"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """The README's main job, run once for this module: `podcaster daily` on the demo feeds."""
+    base = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PODCASTER_HOME": str(base / "data"),
+           "PODCASTER_CONFIG": str(base / "config" / "profile.toml"),
+           "PODCASTER_CACHE": os.environ.get("PODCASTER_TEST_CACHE", str(base / "cache"))}
+    out = base / "episodes"
     # the demo feeds are fixed files: pin the day so the 24 h window holds the same stories at any hour
     done = subprocess.run([sys.executable, "-m", "podcaster", "daily", "--feeds", str(DEMO_FEEDS),
                            "--out", str(out), "--minutes", "5",
                            "--date", "2026-11-25"], capture_output=True, text=True, env=env,
                           timeout=1800)
+    return done, out
+
+
+def test_daily_makes_a_two_host_episode_from_the_demo_feeds(demo_run):
+    done, out = demo_run
     assert done.returncode == 0, done.stderr[-3000:]
     assert "LLM: " in done.stderr and "TTS: Kokoro" in done.stderr   # every run logs its models
+    assert "onnxruntime" in done.stderr       # on a CPU, auto picks the ONNX runtime (the faster one there)
+    check_episode(out)
+
+
+def test_the_torch_runtime_speaks_the_demo_episode_on_the_cpu(demo_run, tmp_path):
+    """The same script spoken by the torch runtime on the real offline weights (converted from the
+    int8 ONNX): the episode passes the same checks."""
+    done, out = demo_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    script = Script.from_json(json.loads(next(out.glob("podcaster-????-??-??.json")).read_text()))
+    engine = load_tts(None, "torch", "cpu")
+    assert engine.name == "kokoro-torch"
+    hosts = {key: load_host(key) for key in ("ava", "kai")}
+    style = load_style(EpisodeOptions().style)
+    lines = render_turns(script.turns, hosts, {k: pick_voice(h, engine) for k, h in hosts.items()}, style, engine)
+    samples, rate, spans = mix_lines(lines, style, load_sounds(style, engine.sample_rate))
+    publish_episode(tmp_path, script, samples, rate, spans, base_url=DEFAULT_BASE_URL)
+    check_episode(tmp_path)
+
+
+def check_episode(out):
+    """What a listener relies on: one MP3 of about the asked length with its script beside it, every
+    story told, two clearly different voices, broadcast loudness, a chapter per story."""
     mp3, script_json, transcript = (sorted(out.glob(f"podcaster-????-??-??.{ext}")) for ext in ("mp3", "json", "txt"))
     assert len(mp3) == len(script_json) == len(transcript) == 1
 

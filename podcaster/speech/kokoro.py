@@ -42,6 +42,18 @@ def _tokenizer():
     return Tokenizer()
 
 
+def new_kmodel(config: dict | Path, weights: Path):
+    """The `kokoro` package's KModel, without the warnings its construction always raises (weight_norm's
+    deprecation, dropout on one-layer LSTMs): they are about training and would fill every cron log."""
+    import warnings
+    from kokoro import KModel
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*weight_norm", category=FutureWarning)
+        warnings.filterwarnings("ignore", message="dropout option adds dropout", category=UserWarning)
+        return KModel(repo_id=models.DEFAULT_TTS, config=config if isinstance(config, dict) else str(config),
+                      model=str(weights))
+
+
 class KokoroOnnx:
     """kokoro-onnx on ONNX Runtime (CPU): the offline int8 weights or a local .onnx file."""
     name = "kokoro-onnx"
@@ -64,18 +76,18 @@ class KokoroOnnx:
 
 
 class KokoroTorch:
-    """The `kokoro` package's KModel in torch: hexgrad/Kokoro-82M from the hub, or a local folder."""
+    """The `kokoro` package's KModel in torch: hexgrad/Kokoro-82M from the hub, a local folder, or
+    the offline int8 ONNX weights converted to a folder (speech/convert.py)."""
     name = "kokoro-torch"
     sample_rate = SAMPLE_RATE
 
     def __init__(self, folder_or_id: str, config: Path, weights: Path, voices: dict[str, object], device: str):
-        from kokoro import KModel
         self.model = folder_or_id
         self.weights = files_identity(config, weights) + "|voices:" + ",".join(
             f"{name}={files_identity(pack) if isinstance(pack, (str, Path)) else 'built-in'}"
             for name, pack in sorted(voices.items()))
         self.device = device
-        self.kmodel = KModel(repo_id=models.DEFAULT_TTS, config=str(config), model=str(weights)).to(device).eval()
+        self.kmodel = new_kmodel(config, weights).to(device).eval()
         self.tokenizer = _tokenizer()
         self.tokenizer.vocab = self.kmodel.vocab
         self._voices = voices   # name -> [510, 1, 256] voice pack: an array, a .pt path, or a callable giving one
@@ -117,7 +129,8 @@ class KokoroTorch:
 
 
 def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
-    """config, weights and voices for KModel: a local folder, or an HF repo (downloaded and cached)."""
+    """config, weights and voices for KModel: a local folder, an HF repo (downloaded and cached), or,
+    with no --tts and no hub, the offline set's ONNX converted to a folder once."""
     name = spec or models.DEFAULT_TTS
     folder = Path(name).expanduser()
     if folder.is_dir():
@@ -130,6 +143,11 @@ def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
             with np.load(npz) as data:
                 voices.update({k: data[k] for k in data.files})
         return name, config, weights, voices
+    if spec is None and not (models.hub_is_cached(name) or models.hub_is_reachable()):
+        offline = models.offline_kokoro_torch()
+        if offline is None:
+            raise ModelError(f"no Kokoro weights for the torch runtime: the hub is out of reach and {models.OFFLINE_HINT}")
+        return _torch_files(str(offline))
     from huggingface_hub import hf_hub_download, list_repo_files
     try:
         config = Path(hf_hub_download(name, "config.json"))
@@ -180,7 +198,8 @@ def auto_runtime(spec: str | None, device: str) -> str:
     if spec and Path(spec).expanduser().is_dir():
         return "torch" if any(Path(spec).expanduser().glob("*.pth")) else "onnx"
     if device == "cuda" and importlib.util.find_spec("kokoro") is not None and (
-            spec or models.hub_is_cached(models.DEFAULT_TTS) or models.hub_is_reachable()):
+            spec or models.hub_is_cached(models.DEFAULT_TTS) or models.hub_is_reachable()
+            or models.offline_kokoro_files() is not None):
         return "torch"
     return "onnx"
 
