@@ -13,7 +13,7 @@ import platformdirs
 from .artwork import image_mime
 from .errors import FeedsError, PresetError, UsageError
 from .podcast_feed import DEFAULT_BASE_URL, check_base_url
-from .types import Host, Preferences, Style
+from .types import FetchLimits, Host, Preferences, Style
 
 APP = "podcaster"
 DEVICES = ("auto", "cpu", "cuda")
@@ -64,6 +64,7 @@ class EpisodeOptions:
     keep: int = 30                  # episodes kept in the output folder and in memory
     prefs: Preferences = field(default_factory=Preferences)
     topics: dict[str, list[str]] = field(default_factory=dict)  # the profile's own topics
+    fetch: FetchLimits = field(default_factory=FetchLimits)     # the profile's [fetch] limits
 
     def feed_locations(self) -> list[str]:
         from .feeds import read_feeds_file

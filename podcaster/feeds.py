@@ -6,33 +6,27 @@ import hashlib
 import logging
 import re
 import time
+import warnings
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 import httpx
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from . import __version__
 from .errors import FeedsError
-from .types import Story
+from .types import FetchLimits, Story
 
 log = logging.getLogger(__name__)
+# feed text that looks like a URL or a file name is text to us, not a mistake
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 USER_AGENT = f"podcaster/{__version__} (+https://github.com/podcaster/podcaster; personal news podcast)"
-
-
-@dataclass(frozen=True)
-class FetchLimits:
-    connect_s: float = 5.0
-    read_s: float = 10.0
-    total_s: float = 30.0           # a server that drips bytes is cut off here
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    max_entries: int = 200          # per feed
-    max_body_chars: int = 20_000    # per entry
 
 
 @dataclass
@@ -74,41 +68,91 @@ def read_feeds_file(path: Path) -> list[str]:
 
 
 def fetch_bytes(url: str, limits: FetchLimits) -> bytes:
-    """GET url with timeouts, a redirect limit, and a size cap on the decoded body."""
+    """GET url with timeouts, at most `max_redirects` redirects (http and https only; httpx refuses
+    any other scheme, file: included), and a size cap that holds after decompression."""
     timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
     deadline = time.monotonic() + limits.total_s
+    # gzip and deflate only: we inflate them ourselves, under the cap (see _read_capped)
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
+               "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
     with httpx.Client(follow_redirects=True, max_redirects=limits.max_redirects, timeout=timeout,
-                      headers={"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}) as client:
+                      headers=headers) as client:
         with client.stream("GET", url) as response:
             response.raise_for_status()
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > limits.max_bytes:
-                    raise ValueError(f"larger than {limits.max_bytes // (1024 * 1024)} MB")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"took longer than {limits.total_s:g} s")
-                chunks.append(chunk)
-    return b"".join(chunks)
+            return _read_capped(response, limits, deadline)
+
+
+def _read_capped(response: httpx.Response, limits: FetchLimits, deadline: float) -> bytes:
+    """The body, inflated a bounded step at a time: a gzip bomb stops at the cap, never in memory
+    whole. A server that drips bytes is cut off at the deadline (within one read timeout)."""
+    cap = int(limits.max_mb * 1024 * 1024)
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)      # 32: gzip or zlib header, detected
+    elif encoding in ("identity", ""):
+        inflater = None
+    else:
+        raise ValueError(f"unsupported Content-Encoding {encoding!r}")
+    body = bytearray()
+    for chunk in response.iter_raw():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"took longer than {limits.total_s:g} s")
+        if inflater is not None:
+            # at most one byte past the cap per step: a bomb's expansion never sits in memory
+            chunk = inflater.decompress(chunk, cap + 1 - len(body))
+        body += chunk
+        if len(body) > cap:
+            raise ValueError(f"larger than {limits.max_mb:g} MB")
+    return bytes(body)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")                   # becomes a space
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # zero-width, direction overrides
+_TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>|<(?=[A-Za-z/!?])")   # tags left after parsing, and their stubs
+_URL = re.compile(r"(?:https?://|\bwww\.)\S+", re.I)     # nobody reads a URL aloud; an injection wants one
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_hsenc|_hsmi|yclid|ref_src)$", re.I)
 
 
 def html_to_text(html: str) -> str:
-    """Markup to plain text: drop scripts and styles, keep the words, strip control and
-    direction-override characters, collapse whitespace."""
-    if "<" in html or "&" in html:
+    """Markup to plain speakable text: drop scripts and styles, keep the words, unescape entities
+    (twice, for feeds that escape their HTML twice), strip any tag left, URLs, control and
+    direction-override characters; collapse whitespace."""
+    for _ in range(2):
+        if "<" not in html and "&" not in html:
+            break
         soup = BeautifulSoup(html, "html.parser")
         for tag in soup(["script", "style", "noscript", "iframe", "object", "svg"]):
             tag.decompose()
         html = soup.get_text(" ")
-    return " ".join(_INVISIBLE.sub("", _CONTROL.sub(" ", html)).split())
+    text = _INVISIBLE.sub("", _CONTROL.sub(" ", html))       # first: a zero-width space can hide a tag
+    return " ".join(_URL.sub(" ", _TAG.sub(" ", text)).split())
+
+
+def clean_link(link: str) -> str:
+    """An http(s) link without tracking parameters or fragment; any other scheme (javascript:, data:,
+    file:) is dropped."""
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path, urlencode(query), ""))
+
+
+_BAD_CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]{1,16}|[0-9]{1,20});")
+
+
+def _bad_code_point(match: re.Match) -> bool:
+    ref = match.group(1)
+    code = int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
+    return code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
 
 
 def _published(entry) -> datetime | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: feedparser's own get maps one date key onto the other, with a deprecation warning
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     if not parsed:
         return None
     return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
@@ -120,22 +164,31 @@ def _story_id(*parts: str) -> str:
 
 def parse_feed(data: bytes, location: str, limits: FetchLimits = FetchLimits()) -> list[Story]:
     """Feed bytes -> stories. Raises ValueError when the data is not a feed."""
-    parsed = feedparser.parse(data)
+    # character references to surrogates or past U+10FFFF crash feedparser's entity decoder
+    data = _BAD_CHAR_REF.sub(lambda m: b" " if _bad_code_point(m) else m.group(0), data)
+    try:
+        parsed = feedparser.parse(data)
+    except Exception as e:  # a parser crash on hostile bytes costs this feed only
+        raise ValueError(f"not an RSS or Atom feed (the parser failed: {type(e).__name__})") from None
     if not parsed.entries and (parsed.bozo or not parsed.feed.get("title")):
         reason = parsed.get("bozo_exception") or "no feed elements"
         raise ValueError(f"not an RSS or Atom feed ({str(reason).splitlines()[0][:120]})")
-    source = html_to_text(parsed.feed.get("title", "")) or location
-    stories = []
+    source = html_to_text(parsed.feed.get("title") or "") or location
+    stories, seen = [], set()
     for entry in parsed.entries[: limits.max_entries]:
-        title = html_to_text(entry.get("title", ""))
+        title = html_to_text(entry.get("title") or "")
         content = entry.get("content") or []
-        body_html = max((c.get("value", "") for c in content), key=len, default="") or entry.get("summary", "")
+        body_html = max((c.get("value") or "" for c in content), key=len, default="") or entry.get("summary") or ""
         body = html_to_text(body_html)[: limits.max_body_chars]
         if not title and not body:
             continue
-        link = entry.get("link", "")
-        key = link or entry.get("id", "") or f"{source}\n{title}"
-        stories.append(Story(id=_story_id(key), title=title or body[:80], body=body, link=link,
+        raw_link = entry.get("link") or ""        # feedparser gives None for some odd feeds
+        key = raw_link or entry.get("id") or f"{source}\n{title}"   # the id from the link as given: stable
+        story_id = _story_id(key)
+        if story_id in seen:            # the same entry twice in one feed
+            continue
+        seen.add(story_id)
+        stories.append(Story(id=story_id, title=title or body[:80], body=body, link=clean_link(raw_link),
                              source=source, published=_published(entry)))
     return stories
 
@@ -146,9 +199,9 @@ def fetch_feed(location: str, limits: FetchLimits) -> FeedResult:
             data = fetch_bytes(location, limits)
         else:
             with open(location, "rb") as f:
-                data = f.read(limits.max_bytes + 1)
-            if len(data) > limits.max_bytes:
-                raise ValueError(f"larger than {limits.max_bytes // (1024 * 1024)} MB")
+                data = f.read(int(limits.max_mb * 1024 * 1024) + 1)
+            if len(data) > limits.max_mb * 1024 * 1024:
+                raise ValueError(f"larger than {limits.max_mb:g} MB")
         return FeedResult(location, parse_feed(data, location, limits))
     except httpx.HTTPStatusError as e:
         return FeedResult(location, error=f"HTTP {e.response.status_code}")
@@ -156,6 +209,8 @@ def fetch_feed(location: str, limits: FetchLimits) -> FeedResult:
         return FeedResult(location, error="too many redirects")
     except httpx.TimeoutException:
         return FeedResult(location, error="timed out")
+    except httpx.UnsupportedProtocol:
+        return FeedResult(location, error="redirected to a URL that is not http or https; not followed")
     except (httpx.HTTPError, OSError, ValueError, TimeoutError) as e:
         return FeedResult(location, error=str(e).splitlines()[0][:200] if str(e) else type(e).__name__)
 

@@ -60,7 +60,7 @@ class DailyResult:
 def gather_stories(locations: list[str], opts: EpisodeOptions, now: datetime,
                    first_run: bool = True) -> tuple[list[Story], list[str]]:
     """Fetch every feed; return today's candidate stories and the feeds that failed (with why)."""
-    results = feeds_stage.fetch_feeds(locations)
+    results = feeds_stage.fetch_feeds(locations, opts.fetch)
     failed = [f"{r.location}: {r.error}" for r in results if r.error]
     for failure in failed:
         log.warning("feed skipped: %s", failure)

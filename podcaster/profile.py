@@ -11,7 +11,7 @@ import os
 import re
 import shutil
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -19,7 +19,7 @@ import platformdirs
 
 from .config import APP, EpisodeOptions, bundled_voices_dir, parse_duration
 from .errors import ProfileError, UsageError
-from .types import Preferences
+from .types import FetchLimits, Preferences
 
 NUMBER = (int, float)
 # key -> (accepted types, what to say when it is wrong)
@@ -45,6 +45,7 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "sources": ((dict,), "a table of source = weight"),
     "exclude": ((dict,), "a table with topics, keywords and sources lists"),
     "topics": ((dict,), "a table of topic = [keywords]"),
+    "fetch": ((dict,), "a table of limits on fetching feeds (connect_s, read_s, total_s, max_mb, ...)"),
 }
 EXCLUDE_KEYS = ("topics", "keywords", "sources")
 PATH_KEYS = ("feeds_file", "output_dir", "artwork", "sting", "bed")
@@ -103,6 +104,20 @@ def _weights(path: Path, key: str, table: dict) -> dict[str, float]:
     return {name: float(_check(path, f"{key}.{name}", w, NUMBER, "a number (a weight)")) for name, w in table.items()}
 
 
+def _fetch_limits(path: Path, table: dict) -> FetchLimits:
+    """[fetch]: any of FetchLimits' fields, each a positive number (whole for counts)."""
+    kinds = {f.name: f.type for f in fields(FetchLimits)}   # 'float' or 'int' (the annotations, as text)
+    for key, value in table.items():
+        if key not in kinds:
+            raise ProfileError(f"{path}: unknown key 'fetch.{key}'{_nearest(key, list(kinds))}")
+        whole = kinds[key] == "int"
+        _check(path, f"fetch.{key}", value, (int,) if whole else NUMBER,
+               "a whole number, 1 or more" if whole else "a number above 0")
+        if not value > 0:
+            raise ProfileError(f"{path}: 'fetch.{key}' must be above 0 (got {value!r})")
+    return FetchLimits(**table)
+
+
 def _resolve(path: Path, value: str) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else path.parent / p
@@ -150,6 +165,8 @@ def load_profile(path: Path | None = None, required: bool = False) -> Profile:
                         exclude_topics=excluded["topics"], exclude_keywords=excluded["keywords"],
                         exclude_sources=excluded["sources"])
     feeds = [_feed_location(path, entry) for entry in data.get("feeds", [])]
+    if "fetch" in data:
+        options["fetch"] = _fetch_limits(path, data["fetch"])
     _check_values(path, options)
     return Profile(path, options, feeds, prefs, topics)
 

@@ -28,11 +28,13 @@ REPEAT_PENALTY = 0.8    # per story already chosen from the same feed, so no fee
 def recent_stories(stories: list[Story], now: datetime, since: timedelta, fallback: bool = True) -> list[Story]:
     """Stories published in [now - since, now], newest first; if none, the newest few (with fallback:
     a first run makes a show from what the feeds hold; later runs wait for news)."""
-    dated = sorted((s for s in stories if s.published), key=lambda s: s.published, reverse=True)
-    window = [s for s in dated if now - since <= s.published <= now + MAX_FUTURE]
+    dated = sorted((s for s in stories if s.published and s.published <= now + MAX_FUTURE),
+                   key=lambda s: s.published, reverse=True)
+    window = [s for s in dated if now - since <= s.published]
     if window or not fallback:
         return window
-    undated = [s for s in stories if not s.published]
+    # a date far ahead is a broken clock, not news from the future: such stories count as undated
+    undated = [s for s in stories if not s.published or s.published > now + MAX_FUTURE]
     return (dated + undated)[:FALLBACK_COUNT]
 
 

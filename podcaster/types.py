@@ -9,6 +9,18 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class FetchLimits:
+    """How much one feed may cost; the profile's [fetch] table sets them (README, Feeds)."""
+    connect_s: float = 5.0
+    read_s: float = 10.0            # the longest wait for the next bytes
+    total_s: float = 30.0           # a server that drips bytes is cut off here (within one read_s)
+    max_mb: float = 10.0            # body size, after decompression
+    max_redirects: int = 5
+    max_entries: int = 200          # per feed
+    max_body_chars: int = 20_000    # per entry
+
+
+@dataclass(frozen=True)
 class Story:
     id: str             # stable: hash of the entry's link (or guid, or source + title)
     title: str

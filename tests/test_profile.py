@@ -1,5 +1,6 @@
 """The profile: override order, clear errors for bad files, starter profile, OPML import."""
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,16 @@ def test_the_default_profile_lives_in_the_config_folder(monkeypatch, tmp_path):
     from podcaster.profile import default_profile_path
     if os.name == "posix" and "darwin" not in os.uname().sysname.lower():
         assert default_profile_path() == tmp_path / "podcaster" / "profile.toml"
+
+
+def test_fetch_limits_come_from_the_profile_and_bad_ones_are_named(tmp_path):
+    path = tmp_path / "profile.toml"
+    path.write_text("[fetch]\ntotal_s = 12\nmax_mb = 2.5\nmax_entries = 50\n")
+    limits = episode_options(load_profile(path)).fetch
+    assert (limits.total_s, limits.max_mb, limits.max_entries, limits.read_s) == (12, 2.5, 50, 10.0)
+    for text, message in [("[fetch]\ntotal = 3\n", "unknown key 'fetch.total'; did you mean 'total_s'?"),
+                          ("[fetch]\nmax_entries = 2.5\n", "'fetch.max_entries' must be a whole number"),
+                          ("[fetch]\nread_s = 0\n", "'fetch.read_s' must be above 0")]:
+        path.write_text(text)
+        with pytest.raises(ProfileError, match=re.escape(message)):
+            load_profile(path)

@@ -1,0 +1,228 @@
+"""Hostile feeds: real servers on loopback that misbehave, malformed feeds, and a fuzz test.
+
+Every network case must end within its documented bound (total_s plus one read_s) with a
+one-line reason, and cost no more memory than the size cap.
+"""
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+import time
+import tracemalloc
+import zlib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from podcaster.feeds import clean_link, fetch_feed, parse_feed
+from podcaster.select import recent_stories
+from podcaster.types import FetchLimits
+
+RSS = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Loop News</title>'
+       b"<item><title>Bridge opens</title><link>https://example.org/bridge?utm_source=rss&amp;id=7</link>"
+       b"<description>The bridge opened.</description></item></channel></rss>")
+LIMITS = FetchLimits(connect_s=1.0, read_s=0.5, total_s=2.0, max_mb=1.0)
+SERVER_GIVES_UP_S = 15     # a misbehaving handler stops on its own, so no thread outlives the tests
+
+
+def gzip_bomb(megabytes: int = 200) -> bytes:
+    """`megabytes` of zeros, gzipped to a few hundred KB, made without holding them."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1024 * 1024)
+    return b"".join(packer.compress(zeros) for _ in range(megabytes)) + packer.flush()
+
+
+BOMB = gzip_bomb()
+
+
+class Hostile(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def send(self, status: int, kind: str, body: bytes = b"", **headers) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def stream(self, first: bytes, step: bytes, pause: float) -> None:
+        """A chunked body that never ends: `first`, then `step` every `pause` seconds."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        stop = time.monotonic() + SERVER_GIVES_UP_S
+        try:
+            data = first
+            while time.monotonic() < stop:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                self.wfile.flush()
+                time.sleep(pause)
+                data = step
+        except OSError:        # the client hung up: what we want
+            pass
+
+    def do_GET(self):
+        port = self.server.server_address[1]
+        if self.path == "/feed":
+            self.send(200, "application/rss+xml", RSS)
+        elif self.path == "/wrong-type":
+            self.send(200, "image/png", RSS)
+        elif self.path == "/html":
+            self.send(200, "text/html", b"<html><head><title>Shop</title></head><body><p>Buy</p></body></html>")
+        elif self.path == "/500":
+            self.send(500, "text/plain", b"oops")
+        elif self.path == "/loop":
+            self.send(302, "text/plain", Location=f"http://127.0.0.1:{port}/loop")
+        elif self.path == "/to-file":
+            self.send(302, "text/plain", Location="file:///etc/passwd")
+        elif self.path == "/bomb":
+            self.send(200, "application/rss+xml", BOMB, Content_Encoding="gzip")
+        elif self.path == "/drip":
+            self.stream(b"<rss><channel><title>Slow", b"w", 0.1)
+        elif self.path == "/stall":
+            self.stream(b"<rss>", b"", SERVER_GIVES_UP_S)
+        elif self.path == "/endless":
+            self.stream(b"<rss><channel><title>Big", b"x" * 65536, 0.0)
+        elif self.path == "/50mb":
+            item = b"<item><title>Filler</title><description>" + b"y" * 1_000_000 + b"</description></item>"
+            body_size = 50 * len(item)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(body_size))
+            self.end_headers()
+            try:
+                for _ in range(50):
+                    self.wfile.write(item)
+            except OSError:
+                pass
+        else:
+            self.send(404, "text/plain", b"missing")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.mark.parametrize("path, limits, error", [
+    ("/drip", LIMITS, "took longer than 2 s"),
+    ("/stall", LIMITS, "timed out"),
+    ("/endless", LIMITS, "larger than 1 MB"),
+    ("/bomb", LIMITS, "larger than 1 MB"),
+    ("/50mb", FetchLimits(connect_s=1.0, read_s=0.5, total_s=10.0), "larger than 10 MB"),
+    ("/loop", LIMITS, "too many redirects"),
+    ("/to-file", LIMITS, "not http or https; not followed"),
+    ("/500", LIMITS, "HTTP 500"),
+    ("/html", LIMITS, "not an RSS or Atom feed"),
+])
+def test_a_misbehaving_server_costs_one_feed_within_the_bound(server, path, limits, error):
+    tracemalloc.start()
+    start = time.monotonic()
+    result = fetch_feed(server + path, limits)
+    elapsed = time.monotonic() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.error and error in result.error and not result.stories
+    assert "\n" not in result.error
+    assert elapsed <= limits.total_s + limits.read_s + 1.0, f"{path} took {elapsed:.1f} s"
+    assert peak <= 3 * limits.max_mb * 1024 * 1024 + 4 * 1024 * 1024, f"{path} held {peak / 2**20:.0f} MB"
+
+
+def test_a_feed_with_the_wrong_content_type_is_still_read(server):
+    result = fetch_feed(server + "/wrong-type", LIMITS)
+    assert result.error is None and result.stories[0].title == "Bridge opens"
+    assert result.stories[0].link == "https://example.org/bridge?id=7"      # tracking parameter gone
+
+
+def rss(items: str, head: str = '<?xml version="1.0"?>') -> bytes:
+    return f'{head}<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode("utf-8")
+
+
+def test_malformed_and_odd_feeds_are_handled_per_feed():
+    now = datetime.now(timezone.utc)
+    future = (now + timedelta(days=400)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    # unclosed tags: feedparser's lenient parser still finds the entry
+    assert parse_feed(rss("<item><title>Half <b>bold</title><description>Text"), "x")[0].title == "Half bold"
+    # no title, no link, no date: the body names it, the id comes from the feed and text
+    (story,) = parse_feed(rss("<item><description>Only a body here.</description></item>"), "x")
+    assert story.title == "Only a body here." and story.link == "" and story.published is None
+    # the same entry twice in one feed is one story
+    twice = "<item><guid>a</guid><title>Same</title><link>https://e.org/1</link></item>" * 2
+    assert len(parse_feed(rss(twice), "x")) == 1
+    # a date far in the future is a broken clock: never newer than real news
+    dated = parse_feed(rss(f"<item><title>Future</title><pubDate>{future}</pubDate></item>"
+                           "<item><title>Undated</title></item>"), "x")
+    assert recent_stories(dated, now, timedelta(hours=24), fallback=False) == []
+    # a wrong declared encoding: the text survives, with no control characters
+    latin = rss("<item><title>Caf\xe9 opens</title></item>", '<?xml version="1.0" encoding="utf-8"?>')
+    assert parse_feed(latin.replace("é".encode(), b"\xe9"), "x")[0].title.startswith("Caf")
+    # links in other schemes are dropped; text URLs are not spoken
+    (odd,) = parse_feed(rss("<item><title>Visit www.spam.example now</title>"
+                            "<link>javascript:alert(1)</link></item>"), "x")
+    assert odd.link == "" and "spam" not in odd.title
+    for empty in (rss(""), b"", b"<html><body>Not a feed</body></html>"):
+        try:
+            assert parse_feed(empty, "x") == []
+        except ValueError as e:
+            assert "not an RSS or Atom feed" in str(e)
+
+
+def test_links_lose_tracking_parameters_and_other_schemes():
+    assert clean_link("https://e.org/a?utm_source=x&id=3&fbclid=abc#frag") == "https://e.org/a?id=3"
+    assert clean_link("HTTP://e.org/b") == "http://e.org/b"
+    assert clean_link("file:///etc/passwd") == clean_link("data:text/html,hi") == clean_link("//e.org") == ""
+
+
+# ---- fuzz: thousands of malformed feeds, no crash and no markup in any story -------------------
+
+# a tag opens with "<" then a letter, "/", "!" or "?" ("< b" is a less-than sign); an entity is &name;
+MARKUP = re.compile(r"</?[A-Za-z!?]|&(#\d+|#x[0-9a-f]+|[a-z]+);|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", re.I)
+HOSTILE_TEXT = st.lists(st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["<script>alert(1)</script>", "&lt;b&gt;bold&lt;/b&gt;", "&amp;lt;i&amp;gt;x",
+                     "<![CDATA[<p>cdata</p>]]>", "<style>p{}</style>", "&#x202e;", "\x00\x1b", "&nbsp;",
+                     "<img src=x onerror=alert(1)>", "]]>", "<!--", "&", "<", "https://t.co/x?utm_source=y",
+                     "Ignore previous instructions.", "\u200b", "&#0;", "&#55296;"])), max_size=8).map("".join)
+
+
+@st.composite
+def feeds(draw) -> bytes:
+    items = []
+    for _ in range(draw(st.integers(0, 4))):
+        fields = draw(st.lists(st.sampled_from(["title", "description", "link", "pubDate", "guid",
+                                                "content:encoded"]), max_size=6))
+        items.append("<item>" + "".join(f"<{f}>{draw(HOSTILE_TEXT)}</{f}>" for f in fields) + "</item>")
+    doc = (f'<?xml version="1.0" encoding="{draw(st.sampled_from(["utf-8", "iso-8859-1", "bogus"]))}"?>'
+           f'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+           f"<title>{draw(HOSTILE_TEXT)}</title>{''.join(items)}</channel></rss>")
+    data = doc.encode("utf-8", "surrogatepass")
+    cut = draw(st.integers(0, len(data)))
+    return data[:cut] if draw(st.booleans()) else data       # half of them truncated anywhere
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(feeds())
+def test_fuzzed_feeds_never_crash_and_never_leak_markup(data):
+    try:
+        stories = parse_feed(data, "fuzz")
+    except ValueError as e:
+        assert "not an RSS or Atom feed" in str(e)
+        return
+    for story in stories:
+        for text in (story.title, story.body, story.source):
+            assert not MARKUP.search(text), text
+            assert not re.search(r"https?://", text, re.I)
+        assert story.link == "" or story.link.startswith(("http://", "https://"))
