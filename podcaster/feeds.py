@@ -6,25 +6,21 @@ import hashlib
 import logging
 import re
 import time
-import warnings
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 import httpx
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from . import __version__
 from .errors import FeedsError
+from .sanitize import clean_link, drop_instructions, html_to_text
 from .types import FetchLimits, Story
 
 log = logging.getLogger(__name__)
-# feed text that looks like a URL or a file name is text to us, not a mistake
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 USER_AGENT = f"podcaster/{__version__} (+https://github.com/podcaster/podcaster; personal news podcast)"
 
@@ -106,41 +102,6 @@ def _read_capped(response: httpx.Response, limits: FetchLimits, deadline: float)
     return bytes(body)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")                   # becomes a space
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # zero-width, direction overrides
-_TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>|<(?=[A-Za-z/!?])")   # tags left after parsing, and their stubs
-_URL = re.compile(r"(?:https?://|\bwww\.)\S+", re.I)     # nobody reads a URL aloud; an injection wants one
-_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_hsenc|_hsmi|yclid|ref_src)$", re.I)
-
-
-def html_to_text(html: str) -> str:
-    """Markup to plain speakable text: drop scripts and styles, keep the words, unescape entities
-    (twice, for feeds that escape their HTML twice), strip any tag left, URLs, control and
-    direction-override characters; collapse whitespace."""
-    for _ in range(2):
-        if "<" not in html and "&" not in html:
-            break
-        soup = BeautifulSoup(html, "html.parser")
-        for tag in soup(["script", "style", "noscript", "iframe", "object", "svg"]):
-            tag.decompose()
-        html = soup.get_text(" ")
-    text = _INVISIBLE.sub("", _CONTROL.sub(" ", html))       # first: a zero-width space can hide a tag
-    return " ".join(_URL.sub(" ", _TAG.sub(" ", text)).split())
-
-
-def clean_link(link: str) -> str:
-    """An http(s) link without tracking parameters or fragment; any other scheme (javascript:, data:,
-    file:) is dropped."""
-    try:
-        parts = urlsplit(link.strip())
-    except ValueError:
-        return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return ""
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
-    return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path, urlencode(query), ""))
-
-
 _BAD_CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]{1,16}|[0-9]{1,20});")
 
 
@@ -175,11 +136,13 @@ def parse_feed(data: bytes, location: str, limits: FetchLimits = FetchLimits()) 
         raise ValueError(f"not an RSS or Atom feed ({str(reason).splitlines()[0][:120]})")
     source = html_to_text(parsed.feed.get("title") or "") or location
     stories, seen = [], set()
+    dropped = 0
     for entry in parsed.entries[: limits.max_entries]:
-        title = html_to_text(entry.get("title") or "")
+        title, dropped_title = drop_instructions(html_to_text(entry.get("title") or ""))
         content = entry.get("content") or []
         body_html = max((c.get("value") or "" for c in content), key=len, default="") or entry.get("summary") or ""
-        body = html_to_text(body_html)[: limits.max_body_chars]
+        body, dropped_body = drop_instructions(html_to_text(body_html)[: limits.max_body_chars])
+        dropped += dropped_title + dropped_body
         if not title and not body:
             continue
         raw_link = entry.get("link") or ""        # feedparser gives None for some odd feeds
@@ -190,6 +153,8 @@ def parse_feed(data: bytes, location: str, limits: FetchLimits = FetchLimits()) 
         seen.add(story_id)
         stories.append(Story(id=story_id, title=title or body[:80], body=body, link=clean_link(raw_link),
                              source=source, published=_published(entry)))
+    if dropped:
+        log.warning("feed %s: left out %d sentences addressed to an AI model (prompt injection)", location, dropped)
     return stories
 
 

@@ -5,6 +5,7 @@ the tunnel (a leak), another football story, two new stories. Day 3: two new sto
 are cumulative, like real ones, so every day they still carry what was told before.
 """
 import json
+import os
 import sqlite3
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -50,7 +51,6 @@ def told(result) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def three_days(tmp_path_factory, tiny_llm, tiny_kokoro):
     """Run days 1-3 in one data folder; yields the results and the folder."""
-    import os
     base = tmp_path_factory.mktemp("days")
     saved = {k: os.environ.get(k) for k in ("PODCASTER_HOME", "PODCASTER_CACHE")}
     os.environ["PODCASTER_HOME"], os.environ["PODCASTER_CACHE"] = str(base / "data"), str(base / "cache")
@@ -207,3 +207,36 @@ def test_line_cache_reuses_lines_and_renders_a_damaged_entry_again(tmp_path, tin
     assert sorted(same) == [False, True, True] and all(len(a.samples) == len(b.samples) for a, b in zip(first, second))
     other = render_turns(turns, hosts, {**voices, "kai": "af_heart"}, style, engine, cache=LineCache(tmp_path))
     assert len(other) == 3 and len(list(tmp_path.glob("*.npy"))) == 4   # another voice is another line
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 4 MB filesystem (tmpfs), for running out of space; needs root to mount."""
+    import subprocess
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small filesystem here (needs root)")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_full_disk_is_one_clear_error_and_earlier_episodes_stay_whole(tmp_path, small_disk, tiny_llm, tiny_kokoro,
+                                                                        monkeypatch):
+    monkeypatch.setenv("PODCASTER_HOME", str(tmp_path / "data"))
+    first = run_daily(EpisodeOptions(feeds=DAYS / "2026-11-23" / "feeds.txt", out=small_disk, minutes=1,
+                                     llm=str(tiny_llm), tts=str(tiny_kokoro), runtime="torch", device="cpu",
+                                     style="headlines"), now=end_of("2026-11-23"))
+    before = {p.name: p.read_bytes() for p in small_disk.iterdir()}
+    stat = os.statvfs(small_disk)
+    with open(small_disk / "filler.bin", "wb") as filler:   # leave ~64 KB: the next MP3 cannot fit
+        filler.write(b"\0" * max(0, stat.f_bavail * stat.f_frsize - 64 * 1024))
+    result = runner.invoke(app, ["daily", "--feeds", str(DAYS / "2026-11-24" / "feeds.txt"), "--out", str(small_disk),
+                                 "--minutes", "1", "--llm", str(tiny_llm), "--tts", str(tiny_kokoro), "--runtime",
+                                 "torch", "--device", "cpu", "--style", "headlines", "--date", "2026-11-24"])
+    assert result.exit_code == 7 and "Traceback" not in result.output, result.output[-2000:]
+    assert "No space left on device" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    (small_disk / "filler.bin").unlink()
+    assert first.status == "made"
+    assert {p.name: p.read_bytes() for p in small_disk.iterdir()} == before     # day 1 whole, nothing half-written

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from podcaster.errors import FeedsError
-from podcaster.feeds import dedupe, fetch_feeds, html_to_text, parse_feed, read_feeds_file
+from podcaster.feeds import dedupe, fetch_feeds, parse_feed, read_feeds_file
+from podcaster.sanitize import html_to_text
 from conftest import DEMO_FEEDS
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Loop News</title>

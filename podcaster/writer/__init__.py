@@ -7,6 +7,7 @@ a segment that yields nothing usable is asked for again with another seed.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as Date
@@ -41,21 +42,26 @@ def _spoken_date(day: Date) -> str:
     return f"{day:%A}, {day:%B} {day.day}"
 
 
-def _as_data(text: str) -> str:
-    """Feed text goes inside <source>...</source>: it must not be able to close that tag."""
-    return text.replace("<", "‹").replace(">", "›")
+def _as_data(text: str, speakers: tuple[str, ...] = ()) -> str:
+    """Feed text goes inside <source>...</source>: it must not be able to close that tag, nor carry a
+    line in a host's name ("Kai: ...") for the model to copy into the script."""
+    text = text.replace("<", "‹").replace(">", "›")
+    if speakers:
+        text = re.sub(rf"\b({'|'.join(map(re.escape, speakers))})\s*:", r"\1 -", text, flags=re.I)
+    return text
 
 
 def _segment_request(prompts: dict, kind: str, **values) -> str:
     return prompts[kind].format(**values)
 
 
-def _sources(cluster: Cluster) -> str:
+def _sources(cluster: Cluster, speakers: tuple[str, ...]) -> str:
     """Each report of the news in its own <source> block; the text budget shared between them."""
     reports = cluster.stories[:MAX_SOURCES]
     share = MAX_SOURCE_CHARS // len(reports)
-    return "\n".join(f'<source from="{_as_data(s.source).replace(chr(34), chr(39))}">\nTitle: {_as_data(s.title)}\n'
-                     f'{_as_data(s.body[:share])}\n</source>' for s in reports)
+    return "\n".join(f'<source from="{_as_data(s.source, speakers).replace(chr(34), chr(39))}">\n'
+                     f'Title: {_as_data(s.title, speakers)}\n{_as_data(s.body[:share], speakers)}\n</source>'
+                     for s in reports)
 
 
 def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style, llm: LLM, minutes: float,
@@ -63,17 +69,19 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
                  on_segment: Callable[[int, int], None] | None = None) -> Script:
     a, b = hosts
     names = {a.name.casefold(): a.key, b.name.casefold(): b.key}
+    # the hosts' names and the labels models use for speakers: never a line label inside source text
+    speakers = (a.name, b.name, "host", "narrator", "speaker", "person", "assistant", "system", "user")
     budget = WordBudget.split(round(minutes * style.words_per_minute), len(clusters))
     system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
                                       a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
-    titles = "\n".join(f"{i}. {_as_data(c.title)}" for i, c in enumerate(clusters, 1))
+    titles = "\n".join(f"{i}. {_as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
     plan = [("opening", a, [], budget.opening, dict(date_spoken=_spoken_date(day), titles=titles))]
     for i, cluster in enumerate(clusters, 1):
         first = a if i % 2 else b
         update = prompts["update"].format(date_spoken=_spoken_date(Date.fromisoformat(cluster.update_of)),
-                                          previously=_as_data(cluster.previously)) if cluster.update_of else ""
+                                          previously=_as_data(cluster.previously, speakers)) if cluster.update_of else ""
         plan.append(("segment", first, [s.id for s in cluster.stories], budget.per_story, dict(
-            number=i, count=len(clusters), first_name=first.name, sources=_sources(cluster), update=update,
+            number=i, count=len(clusters), first_name=first.name, sources=_sources(cluster, speakers), update=update,
             min_turns=max(2, budget.per_story // 45))))
     plan.append(("closing", b, [], budget.closing, dict(titles=titles)))
 
