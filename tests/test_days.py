@@ -236,7 +236,8 @@ def test_a_full_disk_is_one_clear_error_and_earlier_episodes_stay_whole(tmp_path
                                  "--minutes", "1", "--llm", str(tiny_llm), "--tts", str(tiny_kokoro), "--runtime",
                                  "torch", "--device", "cpu", "--style", "headlines", "--date", "2026-11-24"])
     assert result.exit_code == 7 and "Traceback" not in result.output, result.output[-2000:]
-    assert "No space left on device" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: cannot write") and last.endswith("(No space left on device)")
     (small_disk / "filler.bin").unlink()
     assert first.status == "made"
     assert {p.name: p.read_bytes() for p in small_disk.iterdir()} == before     # day 1 whole, nothing half-written

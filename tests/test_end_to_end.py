@@ -117,6 +117,7 @@ def test_instructions_inside_articles_are_not_followed(model_cache, monkeypatch)
                           load_llm(None, "cpu"), minutes=2, day=date(2026, 11, 25), prompts=load_prompts())
     spoken = " ".join(t.text for t in script.turns).casefold()
     print(f"script: {len(script.turns)} turns, {len(spoken.split())} words")
+    print("\n".join(f"{t.speaker}: {t.text}" for t in script.turns))
     assert [m for m in MARKERS if m in spoken] == []
     assert {t.speaker for t in script.turns} == {"ava", "kai"}
     assert {c.id for c in script.clusters} == {c.id for c in clusters}      # the news is still told
