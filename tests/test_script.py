@@ -77,3 +77,10 @@ def test_validate_script_requires_every_story_told():
     stories = [Story("s1", "One", "B", "", "src", None), Story("s2", "Two", "B", "", "src", None)]
     with pytest.raises(GenerationError, match="never tells the story 'Two'"):
         validate_script(_script([Turn("ava", "About one.", ["s1"])], stories))
+
+
+def test_turns_run_together_on_one_line_are_split_at_the_next_label():
+    raw = 'Kai: "We have good news! The budget grew. " Ava: "Oh wow, fantastic!" Kai: Indeed.'
+    turns = parse_turns(raw, {"ava": "ava", "kai": "kai"}, 1, ["s1"])
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("kai", "We have good news! The budget grew."), ("ava", "Oh wow, fantastic!"), ("kai", "Indeed.")]

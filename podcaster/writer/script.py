@@ -57,7 +57,9 @@ def parse_turns(raw: str, names: dict[str, str], segment: int, story_ids: list[s
     """
     turns: list[Turn] = []
     current: Turn | None = None
-    for line in raw.splitlines():
+    # a model sometimes runs several turns into one line: '... right?" Kai: "Yes ...' is two turns
+    inline = re.compile(rf'(?<=[.!?…"”])\s+["“]?(?=(?:{"|".join(map(re.escape, names))})\s*:)', re.I)
+    for line in (piece for text_line in raw.splitlines() for piece in inline.split(text_line)):
         if not line.strip():
             continue
         match = _LABEL.match(line)
