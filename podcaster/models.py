@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .config import cache_dir
-from .errors import ModelError
+from .errors import ModelError, OutputError
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,11 @@ def offline_kokoro_torch() -> Path | None:
     if not (folder / convert.WEIGHTS_FILE).is_file() or not stamp.is_file() or stamp.read_text() != source:
         log.info("converting the offline Kokoro ONNX model to torch weights (once)")
         convert.convert(*files, folder)
-        stamp.write_text(source)
+        try:
+            stamp.write_text(source)
+        except OSError as e:
+            raise OutputError(f"cannot write {stamp} ({e.strerror or e}); set PODCASTER_CACHE to a folder "
+                              f"you can write") from None
     return folder
 
 
