@@ -81,7 +81,7 @@ def fetch_bytes(url: str, limits: FetchLimits) -> bytes:
 def _read_capped(response: httpx.Response, limits: FetchLimits, deadline: float) -> bytes:
     """The body, inflated a bounded step at a time: a gzip bomb stops at the cap, never in memory
     whole. A server that drips bytes is cut off at the deadline (within one read timeout)."""
-    cap = int(limits.max_mb * 1024 * 1024)
+    cap = limits.max_bytes
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding in ("gzip", "x-gzip", "deflate"):
         inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)      # 32: gzip or zlib header, detected
@@ -164,8 +164,8 @@ def fetch_feed(location: str, limits: FetchLimits) -> FeedResult:
             data = fetch_bytes(location, limits)
         else:
             with open(location, "rb") as f:
-                data = f.read(int(limits.max_mb * 1024 * 1024) + 1)
-            if len(data) > limits.max_mb * 1024 * 1024:
+                data = f.read(limits.max_bytes + 1)
+            if len(data) > limits.max_bytes:
                 raise ValueError(f"larger than {limits.max_mb:g} MB")
         return FeedResult(location, parse_feed(data, location, limits))
     except httpx.HTTPStatusError as e:

@@ -17,7 +17,7 @@ warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")                   # becomes a space
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # zero-width, direction overrides
 _TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>|<(?=[A-Za-z/!?])")   # tags left after parsing, and their stubs
-_URL = re.compile(r"(?:https?://|\bwww\.)\S+", re.I)     # nobody reads a URL aloud; an injection wants one
+URL = re.compile(r"(?:https?://|\bwww\.)\S+", re.I)      # nobody reads a URL aloud; an injection wants one
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_hsenc|_hsmi|yclid|ref_src)$", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0", re.I)
 # Sentences that talk to a model, not about the news: an article has no reason to say these.
@@ -62,7 +62,7 @@ def html_to_text(html: str) -> str:
             tag.decompose()
         html = soup.get_text(" ")
     text = _INVISIBLE.sub("", _CONTROL.sub(" ", html))       # first: a zero-width space can hide a tag
-    return " ".join(_URL.sub(" ", _TAG.sub(" ", text)).split())
+    return " ".join(URL.sub(" ", _TAG.sub(" ", text)).split())
 
 
 def clean_link(link: str) -> str:

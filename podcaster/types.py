@@ -19,6 +19,10 @@ class FetchLimits:
     max_entries: int = 200          # per feed
     max_body_chars: int = 20_000    # per entry
 
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_mb * 1024 * 1024)
+
 
 @dataclass(frozen=True)
 class Story:

@@ -9,6 +9,7 @@ log-magnitude spectrogram and the loudness contour.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import numpy as np
@@ -19,8 +20,7 @@ from podcaster import models
 from podcaster.errors import ModelError
 
 pytestmark = pytest.mark.skipif(
-    models.offline_kokoro_files() is None or any(
-        __import__("importlib").util.find_spec(m) is None for m in ("kokoro", "onnx")),
+    models.offline_kokoro_files() is None or any(importlib.util.find_spec(m) is None for m in ("kokoro", "onnx")),
     reason="needs the offline Kokoro set and the torch runtime (pip install '.[offline,gpu]')")
 
 RATE = 24_000

@@ -42,13 +42,11 @@ def _spoken_date(day: Date) -> str:
     return f"{day:%A}, {day:%B} {day.day}"
 
 
-def _as_data(text: str, speakers: tuple[str, ...] = ()) -> str:
+def _as_data(text: str, speakers: tuple[str, ...]) -> str:
     """Feed text goes inside <source>...</source>: it must not be able to close that tag, nor carry a
     line in a host's name ("Kai: ...") for the model to copy into the script."""
     text = text.replace("<", "‹").replace(">", "›")
-    if speakers:
-        text = re.sub(rf"\b({'|'.join(map(re.escape, speakers))})\s*:", r"\1 -", text, flags=re.I)
-    return text
+    return re.sub(rf"\b({'|'.join(map(re.escape, speakers))})\s*:", r"\1 -", text, flags=re.I)
 
 
 def _segment_request(prompts: dict, kind: str, **values) -> str:

@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from ..errors import GenerationError
+from ..sanitize import URL as _URL
 from ..types import Script, Turn
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,6 @@ _ACTIONS = r"laugh\w*|chuckl\w*|sigh\w*|paus\w*|smil\w*|nod\w*|grin\w*|clears|mu
 _STAGE = re.compile(rf"\[[^\]]*\]|\*(?:{_ACTIONS})[^*]*\*|\((?:{_ACTIONS})[^)]*\)|\(\w+ly\)", re.I)
 _OPENING_DIRECTION = re.compile(r"^\s*(?:\([^)]{0,60}\)|\*[^*]{0,60}\*)\s*")
 _QUOTED = re.compile(r'^["“](.*)["”]$')
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _MARKUP = re.compile(r"[*_`#<>\[\]{}|\\]")
 _END = re.compile(r"[.!?…][\"'”’)]*$")
