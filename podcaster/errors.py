@@ -3,6 +3,7 @@
 The CLI prints `error: <message>` on one line and exits with the code; anything
 that is not a PodcasterError is a bug and exits 1.
 """
+import re
 
 
 class PodcasterError(Exception):
@@ -42,6 +43,20 @@ class OutputError(PodcasterError):
 class GenerationError(PodcasterError):
     """The LLM or TTS could not produce a usable script or audio."""
     exit_code = 8
+
+
+def model_fault(error: BaseException, what: str, device: str) -> GenerationError | None:
+    """A model that ran out of memory or hit a GPU error while running, as the error the user sees and
+    what to do about it; None for anything else (that is a bug, and keeps its traceback)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, MemoryError) or re.search(r"(?i)out of memory|can't allocate memory", text):
+        asked = re.search(r"(?i)tried to allocate [\d.]+ ?\w+", text)
+        return GenerationError(f"{what} ran out of memory on {device} ({asked[0] if asked else text[:120]}); "
+                               f"free memory, or use a smaller model or fewer --minutes")
+    if "CUDA" in text or type(error).__name__ == "AcceleratorError":
+        return GenerationError(f"{what} hit a GPU error ({text[:160]}); check the GPU (nvidia-smi), "
+                               f"or run with --device cpu")
+    return None
 
 
 class MediaError(PodcasterError):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import feeds as feeds_stage
 from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_prompts, load_style, load_topics
-from .errors import BusyError, NoStoriesError, OutputError
+from .errors import BusyError, GenerationError, NoStoriesError, OutputError
 from .memory import History
 from .mix import load_sounds, mix_lines
 from .models import resolve_device
@@ -126,12 +126,16 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Pr
     cache = LineCache(cache_dir() / "lines")
     lines = render_turns(script.turns, {h.key: h for h in hosts}, voices, style, engine,
                          on_line=lambda done, total: progress("speech", done, total), cache=cache)
+    spoken = script.keeping([line.turn for line in lines])     # transcript, chapters and memory follow the audio
+    if not spoken.clusters:
+        raise GenerationError(f"the TTS ({engine.name}) could not speak any story's lines; the log has why")
     progress("mix", 0, 1)
     samples, rate, spans = mix_lines(lines, style, sounds)
-    episode = publish_episode(out, script, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
+    episode = publish_episode(out, spoken, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
                               failed_feeds=plan.failed_feeds)
+    episode.unspoken_lines = len(script.turns) - len(spoken.turns)
     if history:
-        history.record(script, episode.mp3, episode.duration_s)
+        history.record(spoken, episode.mp3, episode.duration_s)
     _script_file(plan.day).unlink(missing_ok=True)
     cache.prune()
     progress("mix", 1, 1)
@@ -161,7 +165,7 @@ def run_daily(opts: EpisodeOptions, now: datetime | None = None, force: bool = F
         existing = episode_paths(opts.out, day)
         with History.open() as history:
             if existing["json"].is_file() and not force:
-                _remember_published(history, existing)
+                _remember_published(history, existing, day)
                 return DailyResult("reused", f"{existing['mp3']}  (today's episode exists; --force makes it again)")
             try:
                 episode = make_episode(opts, now, progress, history)
@@ -173,12 +177,14 @@ def run_daily(opts: EpisodeOptions, now: datetime | None = None, force: bool = F
         lock.release()
 
 
-def _remember_published(history: History, paths: dict[str, Path]) -> None:
+def _remember_published(history: History, paths: dict[str, Path], day: str) -> None:
     """An episode published by a run that died before recording it is recorded now, so its stories
     are not told again and retention sees it."""
     script_json = paths["json"]
     try:
         data = json.loads(script_json.read_text(encoding="utf-8"))
+        if data["date"] != day:     # only the date its name says: a date names files later (retention)
+            raise ValueError(f"it is dated {data['date']!r}, not {day}")
         if not history.has(data["date"]):
             history.record(Script.from_json(data), paths["mp3"], float(data["duration"]))
             log.info("recorded %s, published by an earlier run that stopped before recording it", script_json.name)
@@ -207,7 +213,8 @@ def _summary(episode: Episode) -> str:
     minutes, seconds = divmod(round(episode.duration_s), 60)
     count = len(episode.script.clusters)
     return (f"{episode.mp3}  ({minutes}:{seconds:02d}, {count} {'story' if count == 1 else 'stories'}"
-            + (f", {len(episode.failed_feeds)} feeds failed" if episode.failed_feeds else "") + ")")
+            + (f", {len(episode.failed_feeds)} feeds failed" if episode.failed_feeds else "")
+            + (f", {episode.unspoken_lines} unspeakable line(s) left out" if episode.unspoken_lines else "") + ")")
 
 
 # ---- the script, saved before speech so a rerun after a crash reuses it ------

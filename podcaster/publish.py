@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -76,7 +77,10 @@ EPISODE_FILES = {"mp3": ".mp3", "transcript": ".txt", "vtt": ".vtt", "notes_md":
 
 
 def episode_paths(out: Path, day: str) -> dict[str, Path]:
-    """The episode's files; the script JSON is written last and marks the episode complete."""
+    """The episode's files; the script JSON is written last and marks the episode complete.
+    Names come only from a date, so none can point outside out (a date read back from a file is checked)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise OutputError(f"{day!r} is not a YYYY-MM-DD date; no episode file is named after it")
     return {kind: out / f"podcaster-{day}{suffix}" for kind, suffix in EPISODE_FILES.items()}
 
 

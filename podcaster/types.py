@@ -1,7 +1,7 @@
 """The plain data that flows one way through the pipeline."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -143,6 +143,11 @@ class Script:
         turns = [Turn(t["speaker"], t["text"], list(t["story_ids"]), t["segment"]) for t in data["turns"]]
         return cls(data["title"], data["date"], data["hosts"], clusters, turns)
 
+    def keeping(self, turns: list[Turn]) -> Script:
+        """This script with only these turns (say, those the TTS could speak), and the segments they still tell."""
+        cited = {i for turn in turns for i in turn.story_ids}
+        return replace(self, turns=turns, clusters=[c for c in self.clusters if any(s.id in cited for s in c.stories)])
+
     def transcript(self) -> str:
         lines = [self.title, ""]
         segment = None
@@ -180,3 +185,4 @@ class Episode:
     script: Script
     chapters: list[Chapter] = field(default_factory=list)
     failed_feeds: list[str] = field(default_factory=list)
+    unspoken_lines: int = 0     # script lines the TTS failed on, left out

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from ..errors import GenerationError
+from ..errors import GenerationError, model_fault
 from ..types import Host, LineAudio, Style, Turn
 from .cache import LineCache, line_key
 from .engine import TTSEngine, load_tts, pick_voice
@@ -14,25 +14,37 @@ log = logging.getLogger(__name__)
 __all__ = ["LineCache", "TTSEngine", "load_tts", "pick_voice", "render_turns"]
 
 ATTEMPTS = 2
+UNSPOKEN_SHARE = 0.1    # lines the TTS may fail on (each left out and logged) before the episode is not worth it
 
 
 def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, str], style: Style,
                  engine: TTSEngine, on_line: Callable[[int, int], None] | None = None,
                  cache: LineCache | None = None) -> list[LineAudio]:
     """voices: host key -> engine voice (pick_voice), chosen before the slow work starts.
-    With a cache, lines rendered before (by a run that crashed, say) are read back, not spoken again."""
+    With a cache, lines rendered before (by a run that crashed, say) are read back, not spoken again.
+    A line the TTS fails on twice is left out of the result and logged; failing on more than a tenth
+    of the lines (at least 2) is a GenerationError."""
     log.info("voices: %s", ", ".join(f"{hosts[k].name}={v}" for k, v in voices.items()))
     keys = [line_key(t.text, voices[t.speaker], style.speed * hosts[t.speaker].speed, engine.name, engine.weights,
                      engine.sample_rate) for t in turns]
     found = {i: audio for i, key in enumerate(keys) if cache and (audio := cache.get(key)) is not None}
     log.info("speech: %d lines, %d from the cache, %d to render", len(turns), len(found), len(turns) - len(found))
-    lines = []
+    allowed = max(1, int(len(turns) * UNSPOKEN_SHARE))
+    lines, failed = [], []
     for i, turn in enumerate(turns):
         if on_line:
             on_line(i, len(turns))
         audio = found.get(i)
         if audio is None:
             audio = _synthesize(engine, turn.text, voices[turn.speaker], style.speed * hosts[turn.speaker].speed, i)
+            if isinstance(audio, str):
+                failed.append(f"line {i + 1}: {audio}")
+                log.warning("line %d (%s) left out: the TTS failed on it %d times: %s", i + 1,
+                            hosts[turn.speaker].name, ATTEMPTS, audio)
+                if len(failed) > allowed:
+                    raise GenerationError(f"the TTS ({engine.name}) failed on {len(failed)} of {len(turns)} lines "
+                                          f"({failed[0]}); the log has each one")
+                continue
             if cache:
                 cache.put(keys[i], audio)
         lines.append(LineAudio(turn, audio, engine.sample_rate))
@@ -42,13 +54,15 @@ def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, st
 
 
 def _synthesize(engine: TTSEngine, text: str, voice: str, speed: float, index: int):
+    """The line's audio, or what went wrong on the last try."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
             audio = engine.synthesize(text, voice, speed)
             if audio.size:
                 return audio
             problem = "no audio"
-        except (RuntimeError, ValueError) as e:
-            problem = str(e).splitlines()[0] if str(e) else type(e).__name__
-        log.warning("line %d, try %d: %s", index + 1, attempt, problem)
-    raise GenerationError(f"the TTS ({engine.name}) failed on line {index + 1}: {problem}")
+        except (RuntimeError, ValueError, MemoryError) as e:
+            fault = model_fault(e, "the TTS", engine.device)
+            problem = str(fault or e).splitlines()[0] if str(fault or e) else type(e).__name__
+        log.info("line %d, try %d: %s", index + 1, attempt, problem)
+    return problem

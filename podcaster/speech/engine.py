@@ -15,6 +15,7 @@ class TTSEngine(Protocol):
     model: str          # weights it runs, for logs
     weights: str        # which weight and voice files exactly (path, size, mtime), for the line cache
     sample_rate: int
+    device: str         # "cpu" or "cuda"
 
     def voices(self) -> list[str]: ...
 

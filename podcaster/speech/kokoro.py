@@ -58,6 +58,7 @@ class KokoroOnnx:
     """kokoro-onnx on ONNX Runtime (CPU): the offline int8 weights or a local .onnx file."""
     name = "kokoro-onnx"
     sample_rate = SAMPLE_RATE
+    device = "cpu"      # the CPU build of ONNX Runtime
 
     def __init__(self, model_path: Path, voices_path: Path):
         from kokoro_onnx import Kokoro

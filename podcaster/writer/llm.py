@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .. import models
 from ..config import cache_dir
-from ..errors import ModelError
+from ..errors import ModelError, model_fault
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +30,16 @@ class LLM:
         inputs = self.tokenizer(prompt + prefix, return_tensors="pt", add_special_tokens=False).to(self.device)
         pad = self.tokenizer.pad_token_id
         torch.manual_seed(seed)
-        with torch.inference_mode():
-            out = self.model.generate(
-                **inputs, max_new_tokens=max_new_tokens, do_sample=True, temperature=0.7, top_p=0.9,
-                repetition_penalty=1.05, pad_token_id=self.tokenizer.eos_token_id if pad is None else pad)
+        try:
+            with torch.inference_mode():
+                out = self.model.generate(
+                    **inputs, max_new_tokens=max_new_tokens, do_sample=True, temperature=0.7, top_p=0.9,
+                    repetition_penalty=1.05, pad_token_id=self.tokenizer.eos_token_id if pad is None else pad)
+        except (RuntimeError, MemoryError) as e:   # torch's out-of-memory and CUDA errors are RuntimeErrors
+            fault = model_fault(e, f"the LLM ({self.name})", self.device)
+            if fault is None:
+                raise
+            raise fault from None
         new_tokens = out[0, inputs["input_ids"].shape[1]:]
         return prefix + self.tokenizer.decode(new_tokens, skip_special_tokens=True)
 
