@@ -13,7 +13,7 @@ import platformdirs
 from .artwork import image_mime
 from .errors import FeedsError, PresetError, UsageError
 from .podcast_feed import DEFAULT_BASE_URL, check_base_url
-from .types import FetchLimits, Host, Preferences, Style
+from .types import FetchLimits, Host, Lexicon, Preferences, Style
 
 APP = "podcaster"
 DEVICES = ("auto", "cpu", "cuda")
@@ -65,6 +65,7 @@ class EpisodeOptions:
     prefs: Preferences = field(default_factory=Preferences)
     topics: dict[str, list[str]] = field(default_factory=dict)  # the profile's own topics
     fetch: FetchLimits = field(default_factory=FetchLimits)     # the profile's [fetch] limits
+    lexicon: dict[str, str] = field(default_factory=dict)       # the profile's [lexicon]: written -> spoken
 
     def feed_locations(self) -> list[str]:
         from .feeds import read_feeds_file
@@ -183,6 +184,13 @@ def load_topics(extra: dict[str, list[str]] | None = None) -> dict[str, list[str
     for name, words in (extra or {}).items():
         topics[name] = topics.get(name, []) + [w for w in words if w not in topics.get(name, [])]
     return topics
+
+
+def load_lexicon(extra: dict[str, str] | None = None) -> Lexicon:
+    """voices/lexicon.toml, with the profile's [lexicon] entries added over it."""
+    data = tomllib.loads((bundled_voices_dir() / "lexicon.toml").read_text(encoding="utf-8"))
+    return Lexicon(say={**data["say"], **(extra or {})}, word_acronyms=frozenset(data["acronyms"]["words"]),
+                   units={unit: tuple(forms) for unit, forms in data["units"].items()})
 
 
 def load_prompts() -> dict[str, str]:

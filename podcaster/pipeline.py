@@ -16,7 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import feeds as feeds_stage
-from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_prompts, load_style, load_topics
+from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_lexicon, load_prompts, load_style, \
+    load_topics
 from .errors import BusyError, GenerationError, NoStoriesError, OutputError
 from .memory import History
 from .mix import load_sounds, mix_lines
@@ -125,7 +126,8 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Pr
 
     cache = LineCache(cache_dir() / "lines")
     lines = render_turns(script.turns, {h.key: h for h in hosts}, voices, style, engine,
-                         on_line=lambda done, total: progress("speech", done, total), cache=cache)
+                         on_line=lambda done, total: progress("speech", done, total), cache=cache,
+                         lexicon=load_lexicon(opts.lexicon))
     spoken = script.keeping([line.turn for line in lines])     # transcript, chapters and memory follow the audio
     if not spoken.clusters:
         raise GenerationError(f"the TTS ({engine.name}) could not speak any story's lines; the log has why")

@@ -46,6 +46,7 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "exclude": ((dict,), "a table with topics, keywords and sources lists"),
     "topics": ((dict,), "a table of topic = [keywords]"),
     "fetch": ((dict,), "a table of limits on fetching feeds (connect_s, read_s, total_s, max_mb, ...)"),
+    "lexicon": ((dict,), 'a table of written = spoken, e.g. "Nguyen" = "Win"'),
 }
 EXCLUDE_KEYS = ("topics", "keywords", "sources")
 PATH_KEYS = ("feeds_file", "output_dir", "artwork", "sting", "bed")
@@ -167,6 +168,11 @@ def load_profile(path: Path | None = None, required: bool = False) -> Profile:
     feeds = [_feed_location(path, entry) for entry in data.get("feeds", [])]
     if "fetch" in data:
         options["fetch"] = _fetch_limits(path, data["fetch"])
+    for written, spoken in data.get("lexicon", {}).items():
+        if not isinstance(spoken, str) or not spoken.strip() or not written.strip():
+            raise ProfileError(f"{path}: 'lexicon.{written}' must be what to say instead, as text (got {spoken!r})")
+    if "lexicon" in data:
+        options["lexicon"] = dict(data["lexicon"])
     _check_values(path, options)
     return Profile(path, options, feeds, prefs, topics)
 

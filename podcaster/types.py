@@ -102,6 +102,14 @@ class Style:
     bed_file: str | None = None     # your own music bed
 
 
+@dataclass(frozen=True)
+class Lexicon:
+    """How to say what the TTS reads wrong: voices/lexicon.toml, with the profile's [lexicon] over it."""
+    say: dict[str, str] = field(default_factory=dict)                   # written -> spoken, whole words
+    word_acronyms: frozenset[str] = frozenset()                        # all-caps names said as words
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)    # "km" -> ("kilometer", "kilometers")
+
+
 @dataclass
 class Turn:
     speaker: str                     # host key

@@ -145,3 +145,12 @@ def test_fetch_limits_come_from_the_profile_and_bad_ones_are_named(tmp_path):
         path.write_text(text)
         with pytest.raises(ProfileError, match=re.escape(message)):
             load_profile(path)
+
+
+def test_lexicon_entries_come_from_the_profile_and_bad_ones_are_named(tmp_path):
+    path = tmp_path / "profile.toml"
+    path.write_text('[lexicon]\n"Nguyen" = "Win"\n')
+    assert episode_options(load_profile(path)).lexicon == {"Nguyen": "Win"}
+    path.write_text('[lexicon]\n"Nguyen" = 3\n')
+    with pytest.raises(ProfileError, match="'lexicon.Nguyen' must be what to say instead, as text"):
+        load_profile(path)

@@ -5,13 +5,14 @@ import logging
 from collections.abc import Callable
 
 from ..errors import GenerationError, model_fault
-from ..types import Host, LineAudio, Style, Turn
+from ..types import Host, LineAudio, Lexicon, Style, Turn
 from .cache import LineCache, line_key
 from .engine import TTSEngine, load_tts, pick_voice
+from .speakable import speakable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LineCache", "TTSEngine", "load_tts", "pick_voice", "render_turns"]
+__all__ = ["LineCache", "TTSEngine", "load_tts", "pick_voice", "render_turns", "speakable"]
 
 ATTEMPTS = 2
 UNSPOKEN_SHARE = 0.1    # lines the TTS may fail on (each left out and logged) before the episode is not worth it
@@ -19,14 +20,16 @@ UNSPOKEN_SHARE = 0.1    # lines the TTS may fail on (each left out and logged) b
 
 def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, str], style: Style,
                  engine: TTSEngine, on_line: Callable[[int, int], None] | None = None,
-                 cache: LineCache | None = None) -> list[LineAudio]:
+                 cache: LineCache | None = None, lexicon: Lexicon | None = None) -> list[LineAudio]:
     """voices: host key -> engine voice (pick_voice), chosen before the slow work starts.
+    Each line is spoken as speakable() writes it out (numbers, money, dates, acronyms in words).
     With a cache, lines rendered before (by a run that crashed, say) are read back, not spoken again.
     A line the TTS fails on twice is left out of the result and logged; failing on more than a tenth
     of the lines (at least 2) is a GenerationError."""
     log.info("voices: %s", ", ".join(f"{hosts[k].name}={v}" for k, v in voices.items()))
-    keys = [line_key(t.text, voices[t.speaker], style.speed * hosts[t.speaker].speed, engine.name, engine.weights,
-                     engine.sample_rate) for t in turns]
+    said = [speakable(t.text, lexicon) for t in turns]
+    keys = [line_key(said[i], voices[t.speaker], style.speed * hosts[t.speaker].speed, engine.name, engine.weights,
+                     engine.sample_rate) for i, t in enumerate(turns)]
     found = {i: audio for i, key in enumerate(keys) if cache and (audio := cache.get(key)) is not None}
     log.info("speech: %d lines, %d from the cache, %d to render", len(turns), len(found), len(turns) - len(found))
     allowed = max(1, int(len(turns) * UNSPOKEN_SHARE))
@@ -36,7 +39,7 @@ def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, st
             on_line(i, len(turns))
         audio = found.get(i)
         if audio is None:
-            audio = _synthesize(engine, turn.text, voices[turn.speaker], style.speed * hosts[turn.speaker].speed, i)
+            audio = _synthesize(engine, said[i], voices[turn.speaker], style.speed * hosts[turn.speaker].speed, i)
             if isinstance(audio, str):
                 failed.append(f"line {i + 1}: {audio}")
                 log.warning("line %d (%s) left out: the TTS failed on it %d times: %s", i + 1,
