@@ -13,11 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bundled_presets_all_load():
     assert {"ava", "kai"} <= set(preset_names("hosts"))
-    assert {"morning", "deep-dive", "headlines"} <= set(preset_names("styles"))
+    assert {"morning", "deep-dive", "headlines", "debate", "evening"} <= set(preset_names("styles"))
     for key in preset_names("hosts"):
         assert load_host(key).kokoro_voices
     for key in preset_names("styles"):
         assert 0.5 <= load_style(key).speed <= 2.0
+
+
+def test_each_style_changes_both_the_writing_and_the_delivery():
+    styles = [load_style(key) for key in preset_names("styles")]
+    assert len({s.writing for s in styles}) == len({s.words_per_story for s in styles}) == len(styles)
+    assert len({(s.speed, s.turn_pause_ms, s.segment_pause_ms) for s in styles}) == len(styles)
 
 
 def test_unknown_preset_lists_the_choices():
