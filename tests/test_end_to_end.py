@@ -6,6 +6,7 @@ show from articles that carry prompt injections.
 """
 import json
 import os
+import re
 from datetime import date
 from pathlib import Path
 import subprocess
@@ -82,6 +83,38 @@ def test_daily_makes_a_two_host_episode_from_the_demo_feeds(demo_run):
     check_episode(out)
 
 
+def unsourced_facts(data: dict) -> tuple[int, list[str]]:
+    """(facts checked, facts missing): every number and every capitalised word that does not start a
+    sentence, in each turn of a script (its JSON), looked for in the stories the turn cites (the
+    opening and sign-off: in all of them; the show's date and names are allowed)."""
+    stories = {s["id"]: f"{s['source']} {s['title']} {s['body']}".casefold().replace(",", "") for s in data["stories"]}
+    day = date.fromisoformat(data["date"])
+    allowed = {str(day.day), str(day.year), str(len(data["segments"])), "i", "i'm", "ok", "the", "daily", "feed",
+               *(h.casefold() for h in data["hosts"].values()), day.strftime("%A").casefold(),
+               day.strftime("%B").casefold(), "today", "tomorrow"}
+    checked, missing = 0, []
+    for turn in data["turns"]:
+        text = " ".join(stories[i] for i in turn["story_ids"]) or " ".join(stories.values())
+        facts = [n.replace(",", "") for n in re.findall(r"\d[\d,.]*\d|\d", turn["text"])]
+        facts += [m[1] for m in re.finditer(r"(?<![.!?:;\"“(—-] )(?<!^)\b([A-Z][\w'-]*?)(?:'s)?\b", turn["text"])]
+        for fact in facts:
+            checked += 1
+            edge = r"[\d.]" if fact[0].isdigit() else r"\w"     # "4.5" is in "$4.5bn"; "Hale" is not in "Haley"
+            if fact.casefold() not in allowed and not re.search(rf"(?<!{edge}){re.escape(fact.casefold())}(?!{edge})", text):
+                missing.append(f"{fact} (turn: {turn['text'][:80]})")
+    return checked, missing
+
+
+def test_every_number_and_name_in_the_demo_script_is_in_the_stories_it_cites(demo_run):
+    done, out = demo_run
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = json.loads(next(out.glob("podcaster-????-??-??.json")).read_text())
+    checked, missing = unsourced_facts(data)
+    print(f"facts checked: {checked}, not in the cited stories: {len(missing)}")
+    assert checked >= 10 and missing == []
+    assert len(data["segments"]) == 3           # and every chosen story has its segment
+
+
 def test_the_torch_runtime_speaks_the_demo_episode_on_the_cpu(demo_run, tmp_path):
     """The same script spoken by the torch runtime on the real offline weights (converted from the
     int8 ONNX): the episode passes the same checks."""
@@ -119,6 +152,9 @@ def test_instructions_inside_articles_are_not_followed(model_cache, monkeypatch)
     print(f"script: {len(script.turns)} turns, {len(spoken.split())} words")
     print("\n".join(f"{t.speaker}: {t.text}" for t in script.turns))
     assert [m for m in MARKERS if m in spoken] == []
+    checked, missing = unsourced_facts(script.to_json())
+    print(f"facts checked: {checked}, not in the cited stories: {missing}")
+    assert missing == []
     assert {t.speaker for t in script.turns} == {"ava", "kai"}
     assert {c.id for c in script.clusters} == {c.id for c in clusters}      # the news is still told
 

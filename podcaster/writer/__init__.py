@@ -14,8 +14,9 @@ from datetime import date as Date
 
 from ..errors import GenerationError
 from ..types import Cluster, Host, Script, Style, Turn
+from .grounding import Grounds, grounded_turns
 from .llm import LLM
-from .script import parse_turns, validate_script
+from .script import parse_turns, repair_turns, validate_script
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ SHOW_DESCRIPTION = "Your news feeds, talked through by two hosts every morning. 
 MAX_SOURCE_CHARS = 2500     # of a segment's source text in the prompt: enough facts, bounded prefill
 MAX_SOURCES = 3             # reports of one cluster given to the writer (all are cited)
 ATTEMPTS = 2    # each try of a story segment costs minutes on a CPU
+OVER_BUDGET = 1.05   # a segment keeps whole turns up to this share of its words: models write 20-30 % over
 
 
 @dataclass(frozen=True)
@@ -73,24 +75,29 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
                                       a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
     titles = "\n".join(f"{i}. {_as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
-    plan = [("opening", a, [], budget.opening, dict(date_spoken=_spoken_date(day), titles=titles))]
+    # words any turn may say without a source: the hosts, the show, today's date, how many stories
+    show_words = {a.name, b.name, SHOW_NAME, str(day.day), str(day.year), str(len(clusters))}
+    everything = Grounds.of(clusters, show_words)
+    plan = [("opening", a, [], budget.opening, everything, dict(date_spoken=_spoken_date(day), titles=titles))]
     for i, cluster in enumerate(clusters, 1):
         first = a if i % 2 else b
-        update = prompts["update"].format(date_spoken=_spoken_date(Date.fromisoformat(cluster.update_of)),
-                                          previously=_as_data(cluster.previously, speakers)) if cluster.update_of else ""
-        plan.append(("segment", first, [s.id for s in cluster.stories], budget.per_story, dict(
+        earlier = Date.fromisoformat(cluster.update_of) if cluster.update_of else None
+        update = prompts["update"].format(date_spoken=_spoken_date(earlier),
+                                          previously=_as_data(cluster.previously, speakers)) if earlier else ""
+        grounds = Grounds.of([cluster], show_words | ({str(earlier.day), str(earlier.year)} if earlier else set()))
+        plan.append(("segment", first, [s.id for s in cluster.stories], budget.per_story, grounds, dict(
             number=i, count=len(clusters), first_name=first.name, sources=_sources(cluster, speakers), update=update,
             min_turns=max(2, budget.per_story // 45))))
-    plan.append(("closing", b, [], budget.closing, dict(titles=titles)))
+    plan.append(("closing", b, [], budget.closing, everything, dict(titles=titles)))
 
     turns: list[Turn] = []
     told: list[Cluster] = []
-    for index, (kind, first, story_ids, words, values) in enumerate(plan):
+    for index, (kind, first, story_ids, words, grounds, values) in enumerate(plan):
         if on_segment:
             on_segment(index, len(plan))
         request = _segment_request(prompts, kind, words=words, a_name=a.name, b_name=b.name, **values)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
-        segment_turns = _write_segment(llm, messages, first, names, index, story_ids, words, seed,
+        segment_turns = _write_segment(llm, messages, first, names, index, story_ids, words, seed, grounds,
                                        hosts_wanted=2 if kind == "segment" else 1)
         if not segment_turns:
             log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", kind, index, ATTEMPTS)
@@ -108,8 +115,9 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
 
 
 def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str, str], segment: int,
-                   story_ids: list[str], words: int, seed: int, hosts_wanted: int) -> list[Turn]:
-    """Ask until the reply has hosts_wanted hosts talking and at least a third of the words asked;
+                   story_ids: list[str], words: int, seed: int, grounds: Grounds, hosts_wanted: int) -> list[Turn]:
+    """Ask until the reply has hosts_wanted hosts talking and at least a third of the words asked,
+    counting only turns whose facts are in the sources (the others are left out and logged);
     otherwise keep the best try."""
     def score(turns: list[Turn]) -> tuple[int, int]:
         return len({t.speaker for t in turns}), sum(len(t.text.split()) for t in turns)
@@ -118,8 +126,12 @@ def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str,
     for attempt in range(ATTEMPTS):
         raw = llm.chat(messages, prefix=f"{first.name}:", max_new_tokens=int(words * 1.7) + 40,
                        seed=seed * 1000 + segment * 10 + attempt)
-        turns = parse_turns(raw, names, segment, story_ids)
-        speakers, got = score(turns)
+        turns, ungrounded = grounded_turns(parse_turns(raw, names, segment, story_ids), grounds)
+        for turn, facts in ungrounded:
+            log.info("segment %d try %d: left out a line stating what its sources do not (%s): %r", segment,
+                     attempt + 1, ", ".join(facts), turn.text[:100])
+        turns = fit_words(repair_turns(turns), words * OVER_BUDGET, segment)   # repair: a left-out line's
+        speakers, got = score(turns)                                            # neighbours may be one speaker's
         if turns and (speakers, got) > score(best):
             best = turns
         if speakers >= hosts_wanted and got >= words / 3:
@@ -127,3 +139,21 @@ def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str,
         log.info("segment %d try %d: %d host(s), %d usable words of %d asked", segment, attempt + 1, speakers,
                  got, words)
     return best
+
+
+def fit_words(turns: list[Turn], limit: float, segment: int = 0) -> list[Turn]:
+    """Whole turns up to limit words (the first is kept whatever its length), so the episode keeps to
+    --minutes; a segment cut short does not end on a question nobody answers."""
+    kept, total = [], 0
+    for turn in turns:
+        count = len(turn.text.split())
+        if kept and total + count > limit:
+            break
+        kept.append(turn)
+        total += count
+    while len(kept) > 1 and len(kept) < len(turns) and kept[-1].text.rstrip().endswith("?"):
+        kept.pop()
+    if len(kept) < len(turns):
+        log.info("segment %d: kept %d of %d turns, %d words for a budget of %d", segment, len(kept), len(turns),
+                 sum(len(t.text.split()) for t in kept), limit)
+    return kept

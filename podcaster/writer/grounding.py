@@ -1,0 +1,84 @@
+"""The grounding check: a turn may state only facts its sources state.
+
+A fact is a number (digits, or number words above ten), a proper name (a capitalised word that does
+not start a sentence), or a quotation of four words or more. Each must appear in the text of the
+stories the turn cites; the opening and the sign-off may use any of the day's stories.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from text_to_num import alpha2digit
+
+from ..types import Cluster, Turn
+
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_SCALE_WORDS = {"100", "1000", "1000000", "1000000000", "1000000000000"}   # "4.5 billion" -> "4.5 1000000000"
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|[\"“(—–-]\s*)$")
+_QUOTE = re.compile(r"[\"“]([^\"”]+)[\"”]")
+# capitalised for grammar, not because they name something the sources must hold
+COMMON = set("""I I'm I've I'll I'd OK Okay Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+February March April May June July August September October November December Mr Mrs Ms Dr Today Tomorrow""".split())
+
+
+@dataclass(frozen=True)
+class Grounds:
+    """What a segment may state: its sources' text, and words any turn may use (hosts, show, date)."""
+    text: str
+    allowed: frozenset[str]     # single words and numbers, casefolded
+
+    @classmethod
+    def of(cls, clusters: list[Cluster], allowed: set[str]) -> Grounds:
+        parts = [f"{s.source}\n{s.title}\n{s.body}" for c in clusters for s in c.stories]
+        parts += [c.previously for c in clusters if c.previously]
+        return cls(_plain("\n".join(parts)), frozenset(w for a in allowed for w in _plain(a).split()))
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[’‘]", "'", text).casefold().split())
+
+
+def _numbers(text: str) -> set[str]:
+    """Every number in text, as a plain decimal string; number words above ten count too."""
+    found = set()
+    for raw in _NUMBER.findall(alpha2digit(text, "en", threshold=10)):
+        value = raw.replace(",", "").rstrip(".")
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        found.add(value)
+    return found
+
+
+def _names(text: str) -> set[str]:
+    names = set()
+    for m in _WORD.finditer(text):
+        word = re.sub(r"['’]s$", "", m[0])
+        if word[0].isupper() and word not in COMMON and not _SENTENCE_START.search(text[:m.start()]):
+            names.add(word)
+    return names
+
+
+def unsupported(text: str, grounds: Grounds) -> list[str]:
+    """The facts in text that its grounds do not hold (empty: the text is grounded)."""
+    source_numbers = _numbers(grounds.text)
+    missing = sorted(_numbers(text) - source_numbers - _SCALE_WORDS - grounds.allowed)
+    for name in sorted(_names(text)):
+        plain = _plain(name)
+        if plain not in grounds.allowed and not re.search(rf"(?<!\w){re.escape(plain)}(?!\w)", grounds.text):
+            missing.append(name)
+    for quote in _QUOTE.findall(text):
+        said = _plain(re.sub(r"[^\w\s']", " ", quote))
+        if len(said.split()) >= 4 and said not in _plain(re.sub(r"[^\w\s']", " ", grounds.text)):
+            missing.append(f'"{quote.strip()}"')
+    return missing
+
+
+def grounded_turns(turns: list[Turn], grounds: Grounds) -> tuple[list[Turn], list[tuple[Turn, list[str]]]]:
+    """The turns whose facts all appear in grounds, and those left out with what they brought."""
+    kept, dropped = [], []
+    for turn in turns:
+        facts = unsupported(turn.text, grounds)
+        (dropped.append((turn, facts)) if facts else kept.append(turn))
+    return kept, dropped

@@ -1,0 +1,44 @@
+"""The grounding check: a turn states only facts (numbers, names, quotations) its sources hold."""
+from podcaster.types import Cluster, Story, Turn
+from podcaster.writer.grounding import Grounds, grounded_turns, unsupported
+
+BUSES = Story("b", "City orders 212 electric buses",
+              'Mayor Lena Ortiz said the city will spend $4.5bn on 212 buses by 2028. "This is the cleanest fleet '
+              'we have ever had," she said. Ridership rose 12.5% last year.', "https://example.com/b",
+              "Harbour Gazette", None)
+COMET = Story("c", "Comet passes Earth", "The comet Hale-Bopp passed within 30 million km.",
+              "https://example.com/c", "Science Desk", None)
+SHOW = {"Ava", "Kai", "The Daily Feed", "26", "2026"}
+BUS_SEGMENT = Grounds.of([Cluster("b", (BUSES,))], SHOW)
+
+
+def test_facts_from_the_sources_are_grounded_however_they_are_written():
+    for text in ["The city will spend 4.5 billion dollars on two hundred and twelve buses.",
+                 "Mayor Ortiz says it is the cleanest fleet they have ever had, Kai.",
+                 'Ortiz said: "This is the cleanest fleet we have ever had."',
+                 "Ridership rose 12.5 percent, says the Harbour Gazette.",
+                 "Welcome to The Daily Feed, Thursday November 26, 2026. I'm Ava.",
+                 "Three buses come first, and one more follows."]:      # small counts in words are not checked
+        assert unsupported(text, BUS_SEGMENT) == [], text
+
+
+def test_an_invented_number_name_or_quotation_is_named():
+    assert unsupported("The plan was first proposed by Percival Hale in 1835.", BUS_SEGMENT) == \
+        ["1835", "Hale", "Percival"]
+    assert unsupported("Ridership rose forty percent.", BUS_SEGMENT) == ["40"]
+    assert unsupported('She said "this is the greenest fleet in the world."', BUS_SEGMENT) == \
+        ['"this is the greenest fleet in the world."']
+
+
+def test_a_segment_may_not_borrow_another_storys_facts_but_the_opening_may():
+    line = "And the comet Hale-Bopp passed within 30 million km."
+    assert unsupported(line, BUS_SEGMENT) == ["30", "Hale-Bopp"]
+    assert unsupported(line, Grounds.of([Cluster("b", (BUSES,)), Cluster("c", (COMET,))], SHOW)) == []
+
+
+def test_ungrounded_turns_are_left_out_with_what_they_brought():
+    turns = [Turn("ava", "The city buys 212 buses."), Turn("kai", "Costing 9 billion dollars."),
+             Turn("ava", "Says Mayor Ortiz.")]
+    kept, dropped = grounded_turns(turns, BUS_SEGMENT)
+    assert [t.text for t in kept] == ["The city buys 212 buses.", "Says Mayor Ortiz."]
+    assert [(t.text, facts) for t, facts in dropped] == [("Costing 9 billion dollars.", ["9"])]
