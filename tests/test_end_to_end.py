@@ -96,7 +96,8 @@ def unsourced_facts(data: dict) -> tuple[int, list[str]]:
     for turn in data["turns"]:
         text = " ".join(stories[i] for i in turn["story_ids"]) or " ".join(stories.values())
         facts = [n.replace(",", "") for n in re.findall(r"\d[\d,.]*\d|\d", turn["text"])]
-        facts += [m[1] for m in re.finditer(r"(?<![.!?:;\"“(—-] )(?<!^)\b([A-Z][\w'-]*?)(?:'s)?\b", turn["text"])]
+        facts += [m[1] for m in re.finditer(r"(?<![\"“(—-])(?<![.!?:;\"“(—-] )(?<!^)\b([A-Z][\w'-]*?)(?:'s)?\b",
+                                            turn["text"])]
         for fact in facts:
             checked += 1
             edge = r"[\d.]" if fact[0].isdigit() else r"\w"     # "4.5" is in "$4.5bn"; "Hale" is not in "Haley"

@@ -8,7 +8,7 @@ BUSES = Story("b", "City orders 212 electric buses",
               "Harbour Gazette", None)
 COMET = Story("c", "Comet passes Earth", "The comet Hale-Bopp passed within 30 million km.",
               "https://example.com/c", "Science Desk", None)
-SHOW = {"Ava", "Kai", "The Daily Feed", "26", "2026"}
+SHOW = {"Ava", "Kai", "The Daily Feed", "Thursday, November 26", "2026"}
 BUS_SEGMENT = Grounds.of([Cluster("b", (BUSES,))], SHOW)
 
 
@@ -26,6 +26,7 @@ def test_an_invented_number_name_or_quotation_is_named():
     assert unsupported("The plan was first proposed by Percival Hale in 1835.", BUS_SEGMENT) == \
         ["1835", "Hale", "Percival"]
     assert unsupported("Ridership rose forty percent.", BUS_SEGMENT) == ["40"]
+    assert unsupported("The buses arrive on Monday.", BUS_SEGMENT) == ["Monday"]     # only today's weekday is free
     assert unsupported('She said "this is the greenest fleet in the world."', BUS_SEGMENT) == \
         ['"this is the greenest fleet in the world."']
 

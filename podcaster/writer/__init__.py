@@ -76,7 +76,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
                                       a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
     titles = "\n".join(f"{i}. {_as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
     # words any turn may say without a source: the hosts, the show, today's date, how many stories
-    show_words = {a.name, b.name, SHOW_NAME, str(day.day), str(day.year), str(len(clusters))}
+    show_words = {a.name, b.name, SHOW_NAME, _spoken_date(day), str(day.year), str(len(clusters))}
     everything = Grounds.of(clusters, show_words)
     plan = [("opening", a, [], budget.opening, everything, dict(date_spoken=_spoken_date(day), titles=titles))]
     for i, cluster in enumerate(clusters, 1):
@@ -84,7 +84,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         earlier = Date.fromisoformat(cluster.update_of) if cluster.update_of else None
         update = prompts["update"].format(date_spoken=_spoken_date(earlier),
                                           previously=_as_data(cluster.previously, speakers)) if earlier else ""
-        grounds = Grounds.of([cluster], show_words | ({str(earlier.day), str(earlier.year)} if earlier else set()))
+        grounds = Grounds.of([cluster], show_words | ({_spoken_date(earlier), str(earlier.year)} if earlier else set()))
         plan.append(("segment", first, [s.id for s in cluster.stories], budget.per_story, grounds, dict(
             number=i, count=len(clusters), first_name=first.name, sources=_sources(cluster, speakers), update=update,
             min_turns=max(2, budget.per_story // 45))))

@@ -19,8 +19,8 @@ _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|[\"“(—–-]\s*)$")
 _QUOTE = re.compile(r"[\"“]([^\"”]+)[\"”]")
 # capitalised for grammar, not because they name something the sources must hold
-COMMON = set("""I I'm I've I'll I'd OK Okay Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
-February March April May June July August September October November December Mr Mrs Ms Dr Today Tomorrow""".split())
+# (weekdays and months are facts: only today's, or the sources', may be said)
+COMMON = set("I I'm I've I'll I'd OK Okay Mr Mrs Ms Dr Today Tomorrow".split())
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Grounds:
     def of(cls, clusters: list[Cluster], allowed: set[str]) -> Grounds:
         parts = [f"{s.source}\n{s.title}\n{s.body}" for c in clusters for s in c.stories]
         parts += [c.previously for c in clusters if c.previously]
-        return cls(_plain("\n".join(parts)), frozenset(w for a in allowed for w in _plain(a).split()))
+        return cls(_plain("\n".join(parts)), frozenset(w for a in allowed for w in re.findall(r"[\w'-]+", _plain(a))))
 
 
 def _plain(text: str) -> str:
