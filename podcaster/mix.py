@@ -28,6 +28,7 @@ QUICK_REACTION_WORDS = 6    # a turn this short is a reaction: it follows the la
 BED_LEVEL = 0.35            # music bed gain alone, and under speech (about -22 dB lower)
 BED_DUCKED = 0.028
 DUCK_RAMP_S = 0.25
+OUTRO_GAP_S = 0.6           # after the last line, before the outro sting
 BED_FADE_S = 1.5
 
 
@@ -84,6 +85,21 @@ def _fade_edges(x: np.ndarray, fade: int) -> np.ndarray:
     return x
 
 
+def _lead_in(extras: Sounds, rate: int) -> int:
+    """Samples before the first line: most of the sting, or a breath."""
+    return int(0.75 * len(extras.sting)) if extras.sting is not None else int(0.3 * rate)
+
+
+def _tail(extras: Sounds, rate: int) -> int:
+    """Samples from the outro's start to the end: the sting and a little silence."""
+    return (len(extras.sting) if extras.sting is not None else 0) + int(0.5 * rate)
+
+
+def framing_seconds(extras: Sounds, rate: int) -> float:
+    """The part of an episode that is neither lines nor the pauses between them."""
+    return (_lead_in(extras, rate) + _tail(extras, rate)) / rate + OUTRO_GAP_S
+
+
 def mix_lines(lines: list[LineAudio], style: Style, extras: Sounds | None = None
               ) -> tuple[np.ndarray, int, list[tuple[float, float]]]:
     """One produced take: returns mastered samples, their rate, and each line's (start, end) in seconds.
@@ -96,16 +112,15 @@ def mix_lines(lines: list[LineAudio], style: Style, extras: Sounds | None = None
     extras = extras or Sounds(None, None)
     rate = lines[0].sample_rate
     levelled = [loudness.level_line(line.samples, rate) for line in lines]
-    lead_in = int(0.75 * len(extras.sting)) if extras.sting is not None else int(0.3 * rate)
+    lead_in = _lead_in(extras, rate)
     starts, cursor = [], lead_in
     for i, samples in enumerate(levelled):
         if i:
             cursor += int(_pause_ms(lines[i - 1], lines[i], style) * rate / 1000)
         starts.append(cursor)
         cursor += len(samples)
-    outro_at = cursor + int(0.6 * rate)
-    tail = len(extras.sting) if extras.sting is not None else 0
-    total = outro_at + tail + int(0.5 * rate)
+    outro_at = cursor + int(OUTRO_GAP_S * rate)
+    total = outro_at + _tail(extras, rate)
 
     speech = np.zeros(total, np.float32)
     talking = np.zeros(total, np.float32)

@@ -20,12 +20,13 @@ from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_lexicon
     load_topics
 from .errors import BusyError, GenerationError, NoStoriesError, OutputError
 from .memory import History
-from .mix import load_sounds, mix_lines
+from .mix import framing_seconds, load_sounds, mix_lines
 from .models import resolve_device
 from .publish import episode_paths, ensure_writable, publish_episode, remove_episode_files, remove_stale_temps, \
     write_feed, write_json
 from .select import choose_clusters, rank_clusters, recent_stories, story_count
 from .speech import LineCache, load_tts, pick_voice, render_turns
+from .speech.rate import learn_rates, speaking_rate, word_budget
 from .types import Cluster, Episode, Script, Story
 from .writer import WordBudget, write_script
 from .writer.llm import load_llm
@@ -112,14 +113,20 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Pr
     engine = load_tts(opts.tts, opts.runtime, device)
     voices = {host.key: pick_voice(host, engine) for host in hosts}
     sounds = load_sounds(style, engine.sample_rate, opts.sting, opts.bed)
+    speeds = {host.key: style.speed * host.speed for host in hosts}
 
     script = _saved_script(plan, opts)
     if script:
         log.info("script: reusing the one saved before an earlier run stopped")
     else:
+        wpm = sum(speaking_rate(engine, voices[key], speed, cache_dir(), style.words_per_minute)
+                  for key, speed in speeds.items()) / 2
+        words = word_budget(opts.minutes, wpm, style, framing_seconds(sounds, engine.sample_rate), len(plan.chosen) + 2)
+        log.info("length: %g min at %.0f words a minute is %d words", opts.minutes, wpm, words)
         llm = load_llm(opts.llm, device)
         script = write_script(plan.chosen, hosts, style, llm, opts.minutes, now.astimezone().date(),
-                              load_prompts(), opts.seed, on_segment=lambda done, total: progress("script", done, total))
+                              load_prompts(), opts.seed, on_segment=lambda done, total: progress("script", done, total),
+                              words_per_minute=words / opts.minutes)
         del llm
         _free_memory()
         _save_script(plan, opts, script)
@@ -128,11 +135,14 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Pr
     lines = render_turns(script.turns, {h.key: h for h in hosts}, voices, style, engine,
                          on_line=lambda done, total: progress("speech", done, total), cache=cache,
                          lexicon=load_lexicon(opts.lexicon))
+    learn_rates(lines, engine, voices, speeds, cache_dir())
     spoken = script.keeping([line.turn for line in lines])     # transcript, chapters and memory follow the audio
     if not spoken.clusters:
         raise GenerationError(f"the TTS ({engine.name}) could not speak any story's lines; the log has why")
     progress("mix", 0, 1)
     samples, rate, spans = mix_lines(lines, style, sounds)
+    made = len(samples) / rate / 60
+    log.info("length: %.2f min for --minutes %g (%+.0f %%)", made, opts.minutes, 100 * (made / opts.minutes - 1))
     episode = publish_episode(out, spoken, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
                               failed_feeds=plan.failed_feeds)
     episode.unspoken_lines = len(script.turns) - len(spoken.turns)

@@ -100,8 +100,9 @@ def unsourced_facts(data: dict) -> tuple[int, list[str]]:
                                             turn["text"])]
         for fact in facts:
             checked += 1
-            edge = r"[\d.]" if fact[0].isdigit() else r"\w"     # "4.5" is in "$4.5bn"; "Hale" is not in "Haley"
-            if fact.casefold() not in allowed and not re.search(rf"(?<!{edge}){re.escape(fact.casefold())}(?!{edge})", text):
+            # "4.5" is in "$4.5bn" and "1790" in "in 1790."; "45" is not in "4.5", nor "Hale" in "Haley"
+            before, after = (r"(?<!\d)(?<!\d\.)", r"(?!\.?\d)") if fact[0].isdigit() else (r"(?<!\w)", r"(?!\w)")
+            if fact.casefold() not in allowed and not re.search(before + re.escape(fact.casefold()) + after, text):
                 missing.append(f"{fact} (turn: {turn['text'][:80]})")
     return checked, missing
 
