@@ -134,8 +134,9 @@ def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str,
         for turn, facts in ungrounded:
             log.info("segment %d try %d: left out a line stating what its sources do not (%s): %r", segment,
                      attempt + 1, ", ".join(facts), turn.text[:100])
-        turns = fit_words(repair_turns(turns), words * OVER_BUDGET, segment)   # repair: a left-out line's
-        speakers, got = score(turns)                                            # neighbours may be one speaker's
+        # repaired again: the neighbours of a line left out may now be one speaker's two turns
+        turns = fit_words(repair_turns(turns), words * OVER_BUDGET, segment)
+        speakers, got = score(turns)
         if turns and (speakers, got) > score(best):
             best = turns
         if speakers >= hosts_wanted and got >= words / 3:
