@@ -19,8 +19,12 @@ _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|[\"“(—–-]\s*)$")
 _QUOTE = re.compile(r"[\"“]([^\"”]+)[\"”]")
 # capitalised for grammar, not because they name something the sources must hold
-# (weekdays and months are facts: only today's, or the sources', may be said)
-COMMON = set("I I'm I've I'll I'd OK Okay Mr Mrs Ms Dr Today Tomorrow".split())
+# (weekdays and months are facts: only today's, or the sources', may be said); models also capitalise
+# the word after a closing quote or a comma ("..., Do you think")
+COMMON = set("""I I'm I've I'll I'd OK Okay Mr Mrs Ms Dr Today Tomorrow A An The And But Or So Do Does Did Is Are
+Was Were It It's Its This That These Those We We're You You're They He She His Her Our Their What How Why When Where
+Who Which Yes No Well Now Here There Let's Thanks Thank Hello Hi Welcome Good Great Wow Oh Absolutely Sure Right
+Indeed Also Then Plus Not Can Will""".split())
 
 
 @dataclass(frozen=True)
