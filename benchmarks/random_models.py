@@ -37,20 +37,30 @@ KOKORO_TOY = {
 }
 
 
-def build_llm(folder: Path, shape: dict = LLM_TOY, vocab_size: int | None = None) -> Path:
+def build_llm(folder: Path, shape: dict = LLM_TOY, vocab_size: int | None = None, byte_level: bool = False) -> Path:
     """A Granite (Llama-style) LM with a word-level tokenizer and a chat template.
 
     Granite because AutoTokenizer loads its tokenizer.json as-is; Qwen2 or Llama would rebuild
     it as their own byte-level BPE. vocab_size widens the embeddings and output layer to a real
-    model's size, for timing (ids past the word list do not decode).
+    model's size, for timing (ids past the word list do not decode). byte_level: a byte-level BPE
+    (the kind Qwen, Llama 3 and GPT-2 use) trained on the word list instead: any text can be
+    written with it, so constrained decoding has a whole vocabulary of bytes to mask.
     """
     import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GraniteConfig, GraniteForCausalLM, PreTrainedTokenizerFast
-    vocab = {tok: i for i, tok in enumerate(SPECIALS + WORDS + SENTENCE_ENDS + PUNCT + [":"])}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
-    tok.decoder = decoders.WordPiece()  # joins words with spaces
+    if byte_level:
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tok.decoder = decoders.ByteLevel()
+        tok.train_from_iterator([" ".join(WORDS + SENTENCE_ENDS)] * 20, trainers.BpeTrainer(
+            vocab_size=400, special_tokens=SPECIALS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+        vocab = tok.get_vocab()
+    else:
+        vocab = {tok: i for i, tok in enumerate(SPECIALS + WORDS + SENTENCE_ENDS + PUNCT + [":"])}
+        tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+        tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+        tok.decoder = decoders.WordPiece()  # joins words with spaces
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", eos_token="<|im_end|>",
                                         pad_token="<|endoftext|>", bos_token=None,
                                         additional_special_tokens=["<|im_start|>"])

@@ -7,6 +7,7 @@ a segment that yields nothing usable is asked for again with another seed.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from datetime import date as Date
 
 from ..errors import GenerationError
 from ..types import Cluster, Host, Script, Style, Turn
+from .constrain import script_grammar
 from .grounding import Grounds, grounded_turns
 from .llm import LLM
-from .script import parse_turns, repair_turns, validate_script
+from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ ATTEMPTS = 2    # each try of a story segment costs minutes on a CPU
 # A segment keeps whole turns up to this share of its words: models write 20-30 % over, and cutting
 # at whole turns lands under the limit (at 1.05 the demo came out 11 % short)
 OVER_BUDGET = 1.15
+MAX_TURN_CHARS = 700    # about 110 words: the longest turn a host may take
 
 
 @dataclass(frozen=True)
@@ -101,8 +104,9 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
             on_segment(index, len(plan))
         request = _segment_request(prompts, kind, words=words, a_name=a.name, b_name=b.name, **values)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
-        segment_turns = _write_segment(llm, messages, first, names, index, story_ids, words, seed, grounds,
-                                       hosts_wanted=2 if kind == "segment" else 1)
+        second = b if first is a else a
+        segment_turns = _write_segment(llm, messages, (first, second), names, index, story_ids, words, seed,
+                                       grounds, hosts_wanted=2 if kind == "segment" else 1)
         if not segment_turns:
             log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", kind, index, ATTEMPTS)
             continue
@@ -118,7 +122,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     return script
 
 
-def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str, str], segment: int,
+def _write_segment(llm: LLM, messages: list[dict], order: tuple[Host, Host], names: dict[str, str], segment: int,
                    story_ids: list[str], words: int, seed: int, grounds: Grounds, hosts_wanted: int) -> list[Turn]:
     """Ask until the reply has hosts_wanted hosts talking and at least a third of the words asked,
     counting only turns whose facts are in the sources (the others are left out and logged);
@@ -126,10 +130,14 @@ def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str,
     def score(turns: list[Turn]) -> tuple[int, int]:
         return len({t.speaker for t in turns}), sum(len(t.text.split()) for t in turns)
 
+    first, second = order
+    # the form of the reply: turns of 12 words on average at most, none longer than the whole budget
+    grammar = script_grammar(first.name, second.name, max_turns=max(3, math.ceil(words * OVER_BUDGET / 12)),
+                             max_chars=min(MAX_TURN_CHARS, round(words * OVER_BUDGET * 7)))
     best: list[Turn] = []
     for attempt in range(ATTEMPTS):
         raw = llm.chat(messages, prefix=f"{first.name}:", max_new_tokens=int(words * 1.7) + 40,
-                       seed=seed * 1000 + segment * 10 + attempt)
+                       seed=seed * 1000 + segment * 10 + attempt, grammar=grammar)
         turns, ungrounded = grounded_turns(parse_turns(raw, names, segment, story_ids), grounds)
         for turn, facts in ungrounded:
             log.info("segment %d try %d: left out a line stating what its sources do not (%s): %r", segment,
@@ -147,18 +155,33 @@ def _write_segment(llm: LLM, messages: list[dict], first: Host, names: dict[str,
 
 
 def fit_words(turns: list[Turn], limit: float, segment: int = 0) -> list[Turn]:
-    """Whole turns up to limit words (the first is kept whatever its length), so the episode keeps to
-    --minutes; a segment cut short does not end on a question nobody answers."""
+    """Turns up to limit words (the first is kept whatever its length), so the episode keeps to
+    --minutes: the turn that crosses the limit keeps the sentences that fit; a segment cut short
+    does not end on a question nobody answers."""
     kept, total = [], 0
     for turn in turns:
         count = len(turn.text.split())
         if kept and total + count > limit:
+            head = _sentences_within(turn.text, limit - total)
+            if head:
+                kept.append(Turn(turn.speaker, head, turn.story_ids, turn.segment))
             break
         kept.append(turn)
         total += count
-    while len(kept) > 1 and len(kept) < len(turns) and kept[-1].text.rstrip().endswith("?"):
+    cut = kept != turns
+    while cut and len(kept) > 1 and kept[-1].text.rstrip().endswith("?"):
         kept.pop()
-    if len(kept) < len(turns):
+    if cut:
         log.info("segment %d: kept %d of %d turns, %d words for a budget of %d", segment, len(kept), len(turns),
                  sum(len(t.text.split()) for t in kept), limit)
     return kept
+
+
+def _sentences_within(text: str, words: float) -> str:
+    """The longest run of whole sentences from the start of text that has at most words words."""
+    head = ""
+    for end in SENTENCE_END.finditer(text):
+        if len(text[:end.end()].split()) > words:
+            break
+        head = text[:end.end()]
+    return head.strip()

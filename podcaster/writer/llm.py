@@ -10,6 +10,7 @@ from pathlib import Path
 from .. import models
 from ..config import cache_dir
 from ..errors import ModelError, model_fault
+from . import constrain
 
 log = logging.getLogger(__name__)
 
@@ -20,21 +21,30 @@ class LLM:
     model: object       # transformers PreTrainedModel
     tokenizer: object
     device: str
+    constrained: object | None = None   # llguidance's view of the tokenizer; None: free text, repaired
 
-    def chat(self, messages: list[dict], prefix: str, max_new_tokens: int, seed: int) -> str:
-        """Reply to messages with the model's own chat template; the reply starts with prefix."""
+    def chat(self, messages: list[dict], prefix: str, max_new_tokens: int, seed: int, grammar: str | None = None) -> str:
+        """Reply to messages with the model's own chat template; the reply starts with prefix and, where
+        the model can be constrained, continues in the grammar's form (constrain.py)."""
         import torch
+        from transformers import LogitsProcessorList
         prompt = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, tokenize=False,
             enable_thinking=False)  # SmolLM3 and Qwen3 think aloud unless told not to
         inputs = self.tokenizer(prompt + prefix, return_tensors="pt", add_special_tokens=False).to(self.device)
         pad = self.tokenizer.pad_token_id
+        processors, stops = [], {}
+        if grammar and self.constrained is not None:
+            processors = [constrain.logits_processor(self.constrained, self.tokenizer, grammar,
+                                                     inputs["input_ids"].shape[1], max_new_tokens)]
+            stops = {"eos_token_id": constrain.stop_tokens(self.tokenizer)}
         torch.manual_seed(seed)
         try:
             with torch.inference_mode():
                 out = self.model.generate(
                     **inputs, max_new_tokens=max_new_tokens, do_sample=True, temperature=0.7, top_p=0.9,
-                    repetition_penalty=1.05, pad_token_id=self.tokenizer.eos_token_id if pad is None else pad)
+                    repetition_penalty=1.05, pad_token_id=self.tokenizer.eos_token_id if pad is None else pad,
+                    logits_processor=LogitsProcessorList(processors), **stops)
         except (RuntimeError, MemoryError) as e:   # torch's out-of-memory and CUDA errors are RuntimeErrors
             fault = model_fault(e, f"the LLM ({self.name})", self.device)
             if fault is None:
@@ -107,4 +117,4 @@ def load_llm(spec: str | None, device: str) -> LLM:
     if tokenizer.chat_template is None:
         raise ModelError(f"LLM {name} has no chat template; use an instruct/chat model")
     log.info("LLM: %s on %s (%s)", name, device, dtype)
-    return LLM(name=name, model=model, tokenizer=tokenizer, device=device)
+    return LLM(name=name, model=model, tokenizer=tokenizer, device=device, constrained=constrain.tokenizer_for(tokenizer))

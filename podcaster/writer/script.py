@@ -25,7 +25,7 @@ _QUOTED = re.compile(r'^["“](.*)["”]$')
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _MARKUP = re.compile(r"[*_`#<>\[\]{}|\\]")
 _END = re.compile(r"[.!?…][\"'”’)]*$")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?=\s|$)")
+SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?=\s|$)")
 
 
 def clean_text(text: str) -> str:
@@ -45,7 +45,7 @@ def complete_sentences(text: str) -> str:
     """Cut a turn back to its last finished sentence ('' if it has none)."""
     if _END.search(text):
         return text
-    ends = list(_SENTENCE_END.finditer(text))
+    ends = list(SENTENCE_END.finditer(text))
     return text[: ends[-1].end()].strip() if ends else ""
 
 

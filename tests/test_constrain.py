@@ -1,0 +1,54 @@
+"""Constrained decoding: a random-weight model with a byte-level tokenizer, which left to itself writes
+any bytes at all, can only write the script's form."""
+import pytest
+
+from podcaster.types import Script, Turn
+from podcaster.writer.constrain import LINE, script_grammar
+from podcaster.writer.llm import load_llm
+from podcaster.writer.script import parse_turns, validate_script
+
+from random_models import build_llm
+
+MESSAGES = [{"role": "user", "content": "Talk about the ferry."}]
+
+
+@pytest.fixture(scope="module")
+def byte_llm(tmp_path_factory):
+    return load_llm(str(build_llm(tmp_path_factory.mktemp("byte-llm"), byte_level=True)), "cpu")
+
+
+def _lines(raw: str) -> list[str]:
+    return [line for line in raw.split("\n") if line]
+
+
+@pytest.mark.parametrize("max_new_tokens", [30, 90, 250])
+def test_every_reply_is_a_valid_script_across_seeds(byte_llm, max_new_tokens):
+    assert byte_llm.constrained is not None
+    grammar = script_grammar("Ava", "Kai", max_turns=5, max_chars=150)
+    free = byte_llm.chat(MESSAGES, prefix="Ava:", max_new_tokens=max_new_tokens, seed=0)
+    assert not all(LINE.match(line) for line in _lines(free))   # unconstrained, the model writes noise
+    for seed in range(40):
+        raw = byte_llm.chat(MESSAGES, prefix="Ava:", max_new_tokens=max_new_tokens, seed=seed, grammar=grammar)
+        lines = _lines(raw)
+        assert lines and all(LINE.match(line) for line in lines), (seed, raw)
+        assert [LINE.match(line)["name"] for line in lines] == ["Ava", "Kai", "Ava", "Kai", "Ava"][:len(lines)]
+        # valid as written: every line a turn, nothing for the repairs to change or drop
+        turns = [Turn(LINE.match(line)["name"].lower(), line.split(": ", 1)[1]) for line in lines]
+        validate_script(Script("t", "2026-11-26", {"ava": "Ava", "kai": "Kai"}, [], turns))
+        assert len(parse_turns(raw, {"ava": "ava", "kai": "kai"}, 0, [])) == len(lines)
+
+
+def test_the_grammar_keeps_to_its_turn_and_length_bounds(byte_llm):
+    grammar = script_grammar("Ava", "Kai", max_turns=2, max_chars=20)
+    for seed in range(20):
+        lines = _lines(byte_llm.chat(MESSAGES, prefix="Ava:", max_new_tokens=400, seed=seed, grammar=grammar))
+        assert 1 <= len(lines) <= 2
+        assert all(len(line.split(": ", 1)[1]) <= 20 + 3 for line in lines)   # first letter, stop, quote
+
+
+def test_a_tokenizer_the_library_cannot_read_falls_back_to_free_text(tiny_llm):
+    # the word-level test tokenizer joins words with spaces: llguidance cannot map its tokens to bytes
+    llm = load_llm(str(tiny_llm), "cpu")
+    assert llm.constrained is None
+    grammar = script_grammar("Ava", "Kai", max_turns=4, max_chars=100)
+    assert llm.chat(MESSAGES, prefix="Ava:", max_new_tokens=20, seed=1, grammar=grammar).startswith("Ava:")
