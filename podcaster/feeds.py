@@ -63,19 +63,23 @@ def read_feeds_file(path: Path) -> list[str]:
     return locations
 
 
-def fetch_bytes(url: str, limits: FetchLimits) -> bytes:
+FEED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
+
+
+def fetch(url: str, limits: FetchLimits, accept: str) -> tuple[bytes, str]:
     """GET url with timeouts, at most `max_redirects` redirects (http and https only; httpx refuses
-    any other scheme, file: included), and a size cap that holds after decompression."""
+    any other scheme, file: included), and a size cap that holds after decompression.
+    Returns the body and its media type ('text/html', ...; '' if the server gave none)."""
     timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
     deadline = time.monotonic() + limits.total_s
     # gzip and deflate only: we inflate them ourselves, under the cap (see _read_capped)
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate",
-               "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"}
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", "Accept": accept}
     with httpx.Client(follow_redirects=True, max_redirects=limits.max_redirects, timeout=timeout,
                       headers=headers) as client:
         with client.stream("GET", url) as response:
             response.raise_for_status()
-            return _read_capped(response, limits, deadline)
+            media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            return _read_capped(response, limits, deadline), media_type
 
 
 def _read_capped(response: httpx.Response, limits: FetchLimits, deadline: float) -> bytes:
@@ -161,7 +165,7 @@ def parse_feed(data: bytes, location: str, limits: FetchLimits = FetchLimits()) 
 def fetch_feed(location: str, limits: FetchLimits) -> FeedResult:
     try:
         if re.match(r"^https?://", location, re.I):
-            data = fetch_bytes(location, limits)
+            data, _ = fetch(location, limits, FEED_TYPES)
         else:
             with open(location, "rb") as f:
                 data = f.read(limits.max_bytes + 1)

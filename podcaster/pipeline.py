@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import feeds as feeds_stage
+from .articles import fill_clusters
 from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_lexicon, load_prompts, load_style, \
     load_topics
 from .errors import BusyError, GenerationError, NoStoriesError, OutputError
@@ -27,7 +28,7 @@ from .publish import episode_paths, ensure_writable, publish_episode, remove_epi
 from .select import choose_clusters, rank_clusters, recent_stories, story_count
 from .speech import LineCache, load_tts, pick_voice, render_turns
 from .speech.rate import learn_rates, speaking_rate, word_budget
-from .types import Cluster, Episode, Script, Story
+from .types import Cluster, Episode, FetchLimits, Script, Story
 from .writer import WordBudget, write_script
 from .writer.llm import load_llm
 
@@ -85,10 +86,25 @@ def plan_show(opts: EpisodeOptions, now: datetime, history: History | None = Non
     ranked, left_out = rank_clusters(candidates, opts.prefs, load_topics(opts.topics), now, covered)
     total_words = round(opts.minutes * style.words_per_minute)
     count = story_count(total_words, style.words_per_story, WordBudget.split(total_words, 1).opening)
-    chosen = choose_clusters(ranked, count)
+    chosen = _told_in_full(ranked, count, opts.fetch, left_out)
     log.info("stories: %d candidates, %d left out (told before or excluded), %d clusters, %d chosen",
              len(candidates), len(left_out), len(ranked), len(chosen))
     return ShowPlan(day, chosen, ranked, left_out, failed)
+
+
+def _told_in_full(ranked: list[Cluster], count: int, limits: FetchLimits, left_out: dict[str, str]) -> list[Cluster]:
+    """The best count clusters with their articles' full text (articles.py); a cluster whose stories
+    have no usable text is replaced once by the next best."""
+    chosen, tried = [], set()
+    for _ in range(2):
+        picked = choose_clusters([c for c in ranked if c.id not in tried], count - len(chosen))
+        tried |= {c.id for c in picked}
+        filled, skipped = fill_clusters(picked, limits)
+        chosen += filled
+        left_out.update({s.id: "no text in its feed or at its link" for s in skipped})
+        if not skipped or len(chosen) >= count:
+            return chosen
+    return chosen
 
 
 def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Progress | None = None,
