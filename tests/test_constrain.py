@@ -52,3 +52,13 @@ def test_a_tokenizer_the_library_cannot_read_falls_back_to_free_text(tiny_llm):
     assert llm.constrained is None
     grammar = script_grammar("Ava", "Kai", max_turns=4, max_chars=100)
     assert llm.chat(MESSAGES, prefix="Ava:", max_new_tokens=20, seed=1, grammar=grammar).startswith("Ava:")
+
+
+def test_a_batch_of_conversations_each_keeps_its_form(byte_llm):
+    """Notes for several stories are written in one batch (left-padded prompts of different lengths)."""
+    conversations = [[{"role": "user", "content": "Talk about the ferry." * n}] for n in (1, 4, 9)]
+    grammar = script_grammar("Ava", "Kai", max_turns=3, max_chars=60)
+    for seed in range(10):
+        replies = byte_llm.chat_many(conversations, prefix="Ava:", max_new_tokens=60, seed=seed, grammar=grammar)
+        assert len(replies) == 3
+        assert all(_lines(raw) and all(LINE.match(line) for line in _lines(raw)) for raw in replies), replies

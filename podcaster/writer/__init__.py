@@ -16,6 +16,7 @@ from datetime import date as Date
 from ..errors import GenerationError
 from ..types import Cluster, Host, Script, Style, Turn
 from .constrain import script_grammar
+from .facts import as_data, notes_block, sources_block, take_notes
 from .grounding import Grounds, grounded_turns
 from .llm import LLM
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
@@ -24,8 +25,6 @@ log = logging.getLogger(__name__)
 
 SHOW_NAME = "The Daily Feed"
 SHOW_DESCRIPTION = "Your news feeds, talked through by two hosts every morning. Made by podcaster on your own hardware."
-MAX_SOURCE_CHARS = 2500     # of a segment's source text in the prompt: enough facts, bounded prefill
-MAX_SOURCES = 3             # reports of one cluster given to the writer (all are cited)
 ATTEMPTS = 2    # each try of a story segment costs minutes on a CPU
 # A segment keeps whole turns up to this share of its words: models write 20-30 % over, and cutting
 # at whole turns lands under the limit (at 1.05 the demo came out 11 % short)
@@ -49,26 +48,6 @@ def _spoken_date(day: Date) -> str:
     return f"{day:%A}, {day:%B} {day.day}"
 
 
-def _as_data(text: str, speakers: tuple[str, ...]) -> str:
-    """Feed text goes inside <source>...</source>: it must not be able to close that tag, nor carry a
-    line in a host's name ("Kai: ...") for the model to copy into the script."""
-    text = text.replace("<", "‹").replace(">", "›")
-    return re.sub(rf"\b({'|'.join(map(re.escape, speakers))})\s*:", r"\1 -", text, flags=re.I)
-
-
-def _segment_request(prompts: dict, kind: str, **values) -> str:
-    return prompts[kind].format(**values)
-
-
-def _sources(cluster: Cluster, speakers: tuple[str, ...]) -> str:
-    """Each report of the news in its own <source> block; the text budget shared between them."""
-    reports = cluster.stories[:MAX_SOURCES]
-    share = MAX_SOURCE_CHARS // len(reports)
-    return "\n".join(f'<source from="{_as_data(s.source, speakers).replace(chr(34), chr(39))}">\n'
-                     f'Title: {_as_data(s.title, speakers)}\n{_as_data(s.body[:share], speakers)}\n</source>'
-                     for s in reports)
-
-
 def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style, llm: LLM, minutes: float,
                  day: Date, prompts: dict[str, str], seed: int = 0,
                  on_segment: Callable[[int, int], None] | None = None,
@@ -81,19 +60,25 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     budget = WordBudget.split(round(minutes * (words_per_minute or style.words_per_minute)), len(clusters))
     system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
                                       a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
-    titles = "\n".join(f"{i}. {_as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
+    titles = "\n".join(f"{i}. {as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
     # words any turn may say without a source: the hosts, the show, today's date, how many stories
     show_words = {a.name, b.name, SHOW_NAME, _spoken_date(day), str(day.year), str(len(clusters))}
     everything = Grounds.of(clusters, show_words)
+    if on_segment:
+        on_segment(0, len(clusters) + 3)
+    # notes first (facts.py): each segment is written from its story's checked notes, or its reports
+    notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(4, min(10, budget.per_story // 25)), seed=seed)
     plan = [("opening", a, [], budget.opening, everything, dict(date_spoken=_spoken_date(day), titles=titles))]
     for i, cluster in enumerate(clusters, 1):
         first = a if i % 2 else b
         earlier = Date.fromisoformat(cluster.update_of) if cluster.update_of else None
         update = prompts["update"].format(date_spoken=_spoken_date(earlier),
-                                          previously=_as_data(cluster.previously, speakers)) if earlier else ""
+                                          previously=as_data(cluster.previously, speakers)) if earlier else ""
         grounds = Grounds.of([cluster], show_words | ({_spoken_date(earlier), str(earlier.year)} if earlier else set()))
         plan.append(("segment", first, [s.id for s in cluster.stories], budget.per_story, grounds, dict(
-            number=i, count=len(clusters), first_name=first.name, sources=_sources(cluster, speakers), update=update,
+            number=i, count=len(clusters), first_name=first.name, update=update,
+            material=notes_block(cluster, notes[cluster.id], speakers) if notes[cluster.id] else
+            sources_block(cluster, speakers),
             min_turns=max(2, budget.per_story // 45))))
     plan.append(("closing", b, [], budget.closing, everything, dict(titles=titles)))
 
@@ -101,8 +86,8 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     told: list[Cluster] = []
     for index, (kind, first, story_ids, words, grounds, values) in enumerate(plan):
         if on_segment:
-            on_segment(index, len(plan))
-        request = _segment_request(prompts, kind, words=words, a_name=a.name, b_name=b.name, **values)
+            on_segment(index + 1, len(plan) + 1)
+        request = prompts[kind].format(words=words, a_name=a.name, b_name=b.name, **values)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
         second = b if first is a else a
         segment_turns = _write_segment(llm, messages, (first, second), names, index, story_ids, words, seed,
@@ -113,7 +98,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         turns += segment_turns
         told += [c for c in clusters if story_ids and c.stories[0].id == story_ids[0]]
     if on_segment:
-        on_segment(len(plan), len(plan))
+        on_segment(len(plan) + 1, len(plan) + 1)
     if not told:
         raise GenerationError(f"the LLM ({llm.name}) wrote no usable segment for any story; try another --llm")
     script = Script(title=f"{SHOW_NAME}, {_spoken_date(day)} {day.year}", date=day.isoformat(),

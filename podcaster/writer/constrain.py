@@ -62,31 +62,44 @@ def stop_tokens(tokenizer) -> list[int]:
     return sorted(i for i in ids if i is not None)
 
 
-def logits_processor(constrained, tokenizer, grammar: str, prompt_length: int, max_new_tokens: int):
-    """A transformers LogitsProcessor that lets only the grammar's tokens through (one sequence)."""
+def notes_grammar(max_notes: int, max_chars: int) -> str:
+    """The grammar of fact notes that start after the prompt's '- ': one plain line per fact."""
+    return "\n".join([f'start: note ("\\n- " note){{0,{max_notes - 1}}}',
+                      f"""note: /[A-Za-z0-9"'$£](?:{_CHAR}){{0,{max_chars}}}/"""])
+
+
+def logits_processor(constrained, tokenizer, grammars: list[str], prompt_length: int, max_new_tokens: int):
+    """A transformers LogitsProcessor that lets only each row's grammar's tokens through."""
     import llguidance
     import torch
     from transformers import LogitsProcessor
 
-    matcher = llguidance.LLMatcher(constrained, grammar, log_level=0)
-    if matcher.is_error():
-        raise ValueError(f"script grammar: {matcher.get_error()}")
+    matchers = [llguidance.LLMatcher(constrained, grammar, log_level=0) for grammar in grammars]
+    for matcher in matchers:
+        if matcher.is_error():
+            raise ValueError(f"grammar: {matcher.get_error()}")
     stops = stop_tokens(tokenizer)
     enders = [ids[0] for ids in (tokenizer.encode(c, add_special_tokens=False) for c in ".!?") if len(ids) == 1]
 
     class GrammarProcessor(LogitsProcessor):
         def __call__(self, input_ids, scores):
             made = input_ids.shape[1] - prompt_length
-            if made and not matcher.is_stopped() and not matcher.consume_token(int(input_ids[0, -1])):
-                raise RuntimeError(f"constrained decoding: {matcher.get_error()}")
-            allowed = torch.frombuffer(bytearray(matcher.compute_logit_bias()), dtype=torch.uint8) > 0
-            allowed = torch.nn.functional.pad(allowed, (0, max(0, scores.shape[-1] - allowed.numel())))[:scores.shape[-1]]
             left = max_new_tokens - made
-            if left <= CLOSE_WINDOW and matcher.is_accepting():
-                allowed = _only(allowed, stops)
-            elif left <= FORCE_END:
-                allowed = _only(allowed, enders)
-            scores[:, ~allowed] = float("-inf")
+            for row, matcher in enumerate(matchers):
+                if made and not matcher.is_stopped() and not matcher.consume_token(int(input_ids[row, -1])):
+                    raise RuntimeError(f"constrained decoding: {matcher.get_error()}")
+                allowed = torch.zeros(scores.shape[-1], dtype=torch.bool)
+                if matcher.is_stopped():    # the grammar is complete: only the end (a finished row is padded)
+                    allowed[stops] = True
+                else:
+                    bias = torch.frombuffer(bytearray(matcher.compute_logit_bias()), dtype=torch.uint8)
+                    count = min(bias.numel(), allowed.numel())
+                    allowed[:count] = bias[:count] > 0
+                if left <= CLOSE_WINDOW and matcher.is_accepting():
+                    allowed = _only(allowed, stops)
+                elif left <= FORCE_END:
+                    allowed = _only(allowed, enders)
+                scores[row, ~allowed] = float("-inf")
             return scores
 
     return GrammarProcessor()

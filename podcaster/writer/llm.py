@@ -26,32 +26,41 @@ class LLM:
     def chat(self, messages: list[dict], prefix: str, max_new_tokens: int, seed: int, grammar: str | None = None) -> str:
         """Reply to messages with the model's own chat template; the reply starts with prefix and, where
         the model can be constrained, continues in the grammar's form (constrain.py)."""
+        return self.chat_many([messages], prefix, max_new_tokens, seed, grammar)[0]
+
+    def chat_many(self, conversations: list[list[dict]], prefix: str, max_new_tokens: int, seed: int,
+                  grammar: str | None = None) -> list[str]:
+        """chat for several conversations in one batch: one pass over the weights serves them all."""
         import torch
         from transformers import LogitsProcessorList
-        prompt = self.tokenizer.apply_chat_template(
+        prompts = [self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, tokenize=False,
-            enable_thinking=False)  # SmolLM3 and Qwen3 think aloud unless told not to
-        inputs = self.tokenizer(prompt + prefix, return_tensors="pt", add_special_tokens=False).to(self.device)
+            enable_thinking=False) + prefix  # SmolLM3 and Qwen3 think aloud unless told not to
+            for messages in conversations]
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
         pad = self.tokenizer.pad_token_id
+        self.tokenizer.padding_side = "left"      # the replies all continue from the last column
+        inputs = self.tokenizer(prompts, return_tensors="pt", add_special_tokens=False, padding=True).to(self.device)
+        prompt_length = inputs["input_ids"].shape[1]
         processors, stops = [], {}
         if grammar and self.constrained is not None:
-            processors = [constrain.logits_processor(self.constrained, self.tokenizer, grammar,
-                                                     inputs["input_ids"].shape[1], max_new_tokens)]
+            processors = [constrain.logits_processor(self.constrained, self.tokenizer, [grammar] * len(prompts),
+                                                     prompt_length, max_new_tokens)]
             stops = {"eos_token_id": constrain.stop_tokens(self.tokenizer)}
         torch.manual_seed(seed)
         try:
             with torch.inference_mode():
                 out = self.model.generate(
                     **inputs, max_new_tokens=max_new_tokens, do_sample=True, temperature=0.7, top_p=0.9,
-                    repetition_penalty=1.05, pad_token_id=self.tokenizer.eos_token_id if pad is None else pad,
-                    logits_processor=LogitsProcessorList(processors), **stops)
+                    repetition_penalty=1.05, pad_token_id=pad, logits_processor=LogitsProcessorList(processors),
+                    **stops)
         except (RuntimeError, MemoryError) as e:   # torch's out-of-memory and CUDA errors are RuntimeErrors
             fault = model_fault(e, f"the LLM ({self.name})", self.device)
             if fault is None:
                 raise
             raise fault from None
-        new_tokens = out[0, inputs["input_ids"].shape[1]:]
-        return prefix + self.tokenizer.decode(new_tokens, skip_special_tokens=True)
+        return [prefix + self.tokenizer.decode(row[prompt_length:], skip_special_tokens=True) for row in out]
 
 
 def resolve_llm(spec: str | None, device: str) -> str:

@@ -1,0 +1,76 @@
+"""Notes first: per story, the key facts (what, who, where, when, numbers, quotes) taken from its
+reports in one batched LLM call, each note checked against the reports; the dialogue is then written
+from the notes. Source text always reaches the model as delimited data, never as instructions.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from ..types import Cluster
+from .constrain import notes_grammar
+from .grounding import Grounds, unsupported
+from .llm import LLM
+
+log = logging.getLogger(__name__)
+
+MAX_SOURCE_CHARS = 2500     # of a story's reports in a prompt: enough facts, bounded prefill
+MAX_SOURCES = 3             # reports of one cluster given to the writer (all are cited)
+NOTES_BATCH = 4             # stories whose notes are taken in one generate call
+NOTE_CHARS = 220            # the longest note: one fact, not a paragraph
+TOKENS_PER_NOTE = 48
+
+
+def as_data(text: str, speakers: tuple[str, ...]) -> str:
+    """Feed text goes inside <source>...</source>: it must not be able to close that tag, nor carry a
+    line in a host's name ("Kai: ...") for the model to copy into the script."""
+    text = text.replace("<", "‹").replace(">", "›")
+    return re.sub(rf"\b({'|'.join(map(re.escape, speakers))})\s*:", r"\1 -", text, flags=re.I)
+
+
+def sources_block(cluster: Cluster, speakers: tuple[str, ...]) -> str:
+    """Each report of the news in its own <source> block; the text budget shared between them."""
+    reports = cluster.stories[:MAX_SOURCES]
+    share = MAX_SOURCE_CHARS // len(reports)
+    return "\n".join(f'<source from="{as_data(s.source, speakers).replace(chr(34), chr(39))}">\n'
+                     f'Title: {as_data(s.title, speakers)}\n{as_data(s.body[:share], speakers)}\n</source>'
+                     for s in reports)
+
+
+def notes_block(cluster: Cluster, notes: list[str], speakers: tuple[str, ...]) -> str:
+    sources = as_data(", ".join(cluster.sources), speakers).replace('"', "'")
+    lines = "\n".join(f"- {as_data(note, speakers)}" for note in notes)
+    return f'<notes from="{sources}">\nTitle: {as_data(cluster.title, speakers)}\n{lines}\n</notes>'
+
+
+def take_notes(clusters: list[Cluster], llm: LLM, prompts: dict[str, str], speakers: tuple[str, ...],
+               max_notes: int, seed: int = 0) -> dict[str, list[str]]:
+    """cluster id -> its notes, each one stating only what the cluster's reports state (others are
+    left out and logged). A cluster may get no notes; the writer then works from its reports."""
+    notes: dict[str, list[str]] = {}
+    for start in range(0, len(clusters), NOTES_BATCH):
+        batch = clusters[start:start + NOTES_BATCH]
+        conversations = [[{"role": "system", "content": prompts["notes_system"]},
+                          {"role": "user", "content": prompts["notes"].format(
+                              max_notes=max_notes, sources=sources_block(c, speakers))}] for c in batch]
+        replies = llm.chat_many(conversations, prefix="- ", max_new_tokens=max_notes * TOKENS_PER_NOTE,
+                                seed=seed * 1000 + start, grammar=notes_grammar(max_notes, NOTE_CHARS))
+        for cluster, reply in zip(batch, replies):
+            notes[cluster.id] = _checked_notes(reply, Grounds.of([cluster], set()), cluster.title, max_notes)
+    return notes
+
+
+def _checked_notes(reply: str, grounds: Grounds, title: str, max_notes: int) -> list[str]:
+    kept, seen = [], set()
+    for line in reply.splitlines():
+        note = " ".join(line.strip().lstrip("-*• ").split())
+        if len(note.split()) < 3 or note.casefold() in seen:
+            continue
+        missing = unsupported(note, grounds)
+        if missing:
+            log.info("story %r: left out a note its reports do not support (%s): %r", title, ", ".join(missing),
+                     note[:100])
+            continue
+        seen.add(note.casefold())
+        kept.append(note)
+    return kept[:max_notes]
