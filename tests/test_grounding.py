@@ -44,3 +44,11 @@ def test_ungrounded_turns_are_left_out_with_what_they_brought():
     kept, dropped = grounded_turns(turns, BUS_SEGMENT)
     assert [t.text for t in kept] == ["The city buys 212 buses.", "Says Mayor Ortiz."]
     assert [(t.text, facts) for t, facts in dropped] == [("Costing 9 billion dollars.", ["9"])]
+
+
+def test_a_digit_is_grounded_by_the_number_word_its_source_uses():
+    story = Story("f", "Ferry", "The boats cross in 18 minutes, four minutes faster than the diesel ferries.", "",
+                  "Harbour Gazette", None)
+    grounds = Grounds.of([Cluster("c", (story,))], set())
+    assert unsupported("It is 4 minutes faster, at 18 minutes.", grounds) == []
+    assert unsupported("It is 5 minutes faster.", grounds) == ["5"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from text_to_num import alpha2digit
 
@@ -33,6 +34,11 @@ class Grounds:
     text: str
     allowed: frozenset[str]     # single words and numbers, casefolded
 
+    @cached_property
+    def numbers(self) -> set[str]:
+        """Every number the sources state, in digits or in words ("four minutes" holds 4)."""
+        return _numbers(self.text, threshold=0)
+
     @classmethod
     def of(cls, clusters: list[Cluster], allowed: set[str]) -> Grounds:
         parts = [f"{s.source}\n{s.title}\n{s.body}" for c in clusters for s in c.stories]
@@ -44,10 +50,10 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[’‘]", "'", text).casefold().split())
 
 
-def _numbers(text: str) -> set[str]:
-    """Every number in text, as a plain decimal string; number words above ten count too."""
+def _numbers(text: str, threshold: int = 10) -> set[str]:
+    """Every number in text, as a plain decimal string; number words above threshold count too."""
     found = set()
-    for raw in _NUMBER.findall(alpha2digit(text, "en", threshold=10)):
+    for raw in _NUMBER.findall(alpha2digit(text, "en", threshold=threshold)):
         value = raw.replace(",", "").rstrip(".")
         if "." in value:
             value = value.rstrip("0").rstrip(".")
@@ -66,8 +72,7 @@ def _names(text: str) -> set[str]:
 
 def unsupported(text: str, grounds: Grounds) -> list[str]:
     """The facts in text that its grounds do not hold (empty: the text is grounded)."""
-    source_numbers = _numbers(grounds.text)
-    missing = sorted(_numbers(text) - source_numbers - _SCALE_WORDS - grounds.allowed)
+    missing = sorted(_numbers(text) - grounds.numbers - _SCALE_WORDS - grounds.allowed)
     for name in sorted(_names(text)):
         plain = _plain(name)
         if plain not in grounds.allowed and not re.search(rf"(?<!\w){re.escape(plain)}(?!\w)", grounds.text):
