@@ -2,7 +2,6 @@
 import json
 from datetime import datetime, timezone
 
-import pytest
 from mutagen.mp3 import MP3
 
 from podcaster.config import EpisodeOptions

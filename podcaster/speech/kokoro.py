@@ -7,7 +7,6 @@ join them all, so a long line is never cut short.
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 from pathlib import Path
 

@@ -1,14 +1,15 @@
-"""Script writing: story clusters -> a two-host Script, one LLM call per segment.
+"""Script writing: story clusters -> a two-host Script.
 
-Segments: an opening, one per cluster (the same news from one or more feeds), a sign-off.
-Each is asked for in the hosts' voices with every report delimited as data, then parsed and repaired (script.py);
+First the notes: per story, its key facts from its reports (facts.py, one batched call). Then one
+LLM call per segment: an opening, one per cluster (the same news from one or more feeds), a sign-off,
+each written from the story's notes under the script grammar (constrain.py), every fact checked
+against the reports (grounding.py), then repaired and trimmed to its word budget (script.py);
 a segment that yields nothing usable is asked for again with another seed.
 """
 from __future__ import annotations
 
 import logging
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as Date

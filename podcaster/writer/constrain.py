@@ -14,12 +14,12 @@ import re
 log = logging.getLogger(__name__)
 
 # what a spoken line may hold: letters (Latin, with accents), digits, plain punctuation, and a colon
-# only inside a time ("10:30"); every unit is at most 3 bytes, so a grammar's length is bounded
-_CHAR = r"""[A-Za-z\u00C0-\u017F0-9 ,;'"%$£&.!?\-]|:[0-9][0-9]"""
+# only between the digits of a time ("10:30", not "important:10")
+_CHAR = r"""[A-Za-z\u00C0-\u017F0-9 ,;'"%$£&.!?\-]|[0-9]:[0-9][0-9]"""
 CLOSE_WINDOW = 24   # tokens left: no new turn is started, the reply ends at the next sentence end
 FORCE_END = 3       # tokens left: the sentence is ended now (first letter, stop, end of reply)
 # the same form as a Python pattern, for checks and tests
-LINE = re.compile(r"""^(?P<name>[^:]+): [A-Z0-9"'](?:[A-Za-z\u00C0-\u017F0-9 ,;'"%$£&.!?\-]|:[0-9][0-9])*[.!?]["']?$""")
+LINE = re.compile(r"""^(?P<name>[^:]+): [A-Z0-9"'](?:[A-Za-z\u00C0-\u017F0-9 ,;'"%$£&.!?\-]|[0-9]:[0-9][0-9])*[.!?]["']?$""")
 
 
 def script_grammar(first: str, second: str, max_turns: int, max_chars: int) -> str:
