@@ -27,8 +27,8 @@ from .publish import episode_paths, ensure_writable, publish_episode, remove_epi
     write_feed, write_json
 from .select import choose_clusters, rank_clusters, recent_stories, story_count
 from .speech import LineCache, load_tts, pick_voice, render_turns
-from .speech.rate import learn_rates, speaking_rate, word_budget
-from .types import Cluster, Episode, FetchLimits, Script, Story
+from .speech.rate import learn_rates, lines_over, speaking_rate, word_budget
+from .types import Cluster, Episode, FetchLimits, LineAudio, Script, Story, Style
 from .writer import WordBudget, write_script
 from .writer.llm import load_llm
 
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # progress(stage, done, total): how far a long stage has come; the CLI draws or logs it
 Progress = Callable[[str, int, int], None]
+# a mix longer than --minutes by more than this share loses the last turns of its longest stories
+LENGTH_TOLERANCE = 0.03
 
 
 class NothingNew(Exception):
@@ -152,22 +154,38 @@ def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Pr
                          on_line=lambda done, total: progress("speech", done, total), cache=cache,
                          lexicon=load_lexicon(opts.lexicon))
     learn_rates(lines, engine, voices, speeds, cache_dir())
-    spoken = script.keeping([line.turn for line in lines])     # transcript, chapters and memory follow the audio
-    if not spoken.clusters:
+    if not script.keeping([line.turn for line in lines]).clusters:
         raise GenerationError(f"the TTS ({engine.name}) could not speak any story's lines; the log has why")
     progress("mix", 0, 1)
-    samples, rate, spans = mix_lines(lines, style, sounds)
+    unspoken = len(script.turns) - len(lines)
+    lines, samples, rate, spans = _mix_to_length(lines, style, sounds, opts.minutes)
+    spoken = script.keeping([line.turn for line in lines])     # transcript, chapters and memory follow the audio
     made = len(samples) / rate / 60
     log.info("length: %.2f min for --minutes %g (%+.0f %%)", made, opts.minutes, 100 * (made / opts.minutes - 1))
     episode = publish_episode(out, spoken, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
                               failed_feeds=plan.failed_feeds)
-    episode.unspoken_lines = len(script.turns) - len(spoken.turns)
+    episode.unspoken_lines = unspoken
     if history:
         history.record(spoken, episode.mp3, episode.duration_s)
     _script_file(plan.day).unlink(missing_ok=True)
     cache.prune()
     progress("mix", 1, 1)
     return episode
+
+
+def _mix_to_length(lines: list[LineAudio], style: Style, sounds, minutes: float):
+    """The mix, and if it runs more than LENGTH_TOLERANCE over --minutes, the mix again without the
+    last turns of the longest stories (speech.rate.lines_over). Returns (lines, samples, rate, spans)."""
+    samples, rate, spans = mix_lines(lines, style, sounds)
+    over = len(samples) / rate - minutes * 60
+    if over > minutes * 60 * LENGTH_TOLERANCE:
+        shorter = lines_over(lines, over, style.turn_pause_ms / 1000)
+        if len(shorter) < len(lines):
+            log.info("length: %.2f min as written; left out the last %d turn(s) of the longest stories",
+                     len(samples) / rate / 60, len(lines) - len(shorter))
+            lines = shorter
+            samples, rate, spans = mix_lines(lines, style, sounds)
+    return lines, samples, rate, spans
 
 
 def run_daily(opts: EpisodeOptions, now: datetime | None = None, force: bool = False,

@@ -5,7 +5,7 @@ import numpy as np
 
 from podcaster.config import load_style
 from podcaster.speech import load_tts
-from podcaster.speech.rate import RATES_FILE, learn_rates, speaking_rate, word_budget
+from podcaster.speech.rate import RATES_FILE, learn_rates, lines_over, speaking_rate, word_budget
 from podcaster.types import LineAudio, Style, Turn
 
 
@@ -38,3 +38,18 @@ def test_minutes_become_words_less_the_framing_and_the_pauses():
     assert word_budget(5, 160, plain, framing_s=30, segments=4) == 720
     paused = load_style("evening")
     assert word_budget(5, 160, paused, 10, 4) < word_budget(5, 160, load_style("headlines"), 10, 4) < 800
+
+
+def _line(segment: int, seconds: float, text: str = "A line.") -> LineAudio:
+    return LineAudio(Turn("ava", text, [], segment), np.zeros(int(seconds * 100), dtype=np.float32), 100)
+
+
+def test_a_long_episode_loses_the_last_turns_of_its_longest_stories_after_speech():
+    lines = [_line(0, 10), _line(1, 20), _line(1, 20), _line(1, 20), _line(1, 20, "Why?"), _line(1, 20),
+             _line(2, 10), _line(2, 10), _line(2, 10), _line(3, 10)]
+    kept = lines_over(lines, 30, pause_s=0.5)
+    # story 1 (100 s) gives its last turn, and the question that turn answered goes with it
+    assert kept == lines[:4] + lines[6:]
+    assert lines_over(lines, 0, 0.5) == lines
+    # the opening and sign-off stay whole; every story keeps its first two turns
+    assert lines_over(lines, 1000, 0.5) == lines[:3] + lines[6:8] + lines[9:]

@@ -1,4 +1,5 @@
-"""How fast each voice speaks, so that --minutes becomes the right number of words.
+"""How fast each voice speaks, so that --minutes becomes the right number of words; and, once the
+lines are spoken, which to leave out when they still run over.
 
 A voice's rate (written words per minute, at a speed, on given weights) is measured once on a
 sample passage and cached; every episode then blends in what its own lines took, so the next
@@ -92,3 +93,27 @@ def word_budget(minutes: float, words_per_minute: float, style: Style, framing_s
     seconds = minutes * 60 - framing_s - max(segments - 1, 0) * style.segment_pause_ms / 1000
     per_word = 60 / words_per_minute + style.turn_pause_ms / 1000 / TURN_WORDS
     return max(1, round(seconds / per_word))
+
+
+def lines_over(lines: list[LineAudio], excess_s: float, pause_s: float) -> list[LineAudio]:
+    """The lines without the last turns of the longest story segments, until at least excess_s
+    (each line's audio and the pause after it) is gone. The opening and sign-off stay whole, every
+    story keeps its first two turns, and no story is left ending on a question."""
+    stories = sorted({line.turn.segment for line in lines})[1:-1]
+    segments = {s: [line for line in lines if line.turn.segment == s] for s in stories}
+
+    def seconds(segment: list[LineAudio]) -> float:
+        return sum(len(line.samples) / line.sample_rate for line in segment)
+
+    cut, dropped = 0.0, set()
+    while cut < excess_s:
+        trimmable = [s for s in stories if len(segments[s]) > 2]
+        if not trimmable:
+            break
+        segment = segments[max(trimmable, key=lambda s: seconds(segments[s]))]
+        gone = [segment.pop()]
+        while len(segment) > 2 and segment[-1].turn.text.rstrip().endswith("?"):
+            gone.append(segment.pop())
+        cut += sum(len(line.samples) / line.sample_rate + pause_s for line in gone)
+        dropped |= {id(line) for line in gone}
+    return [line for line in lines if id(line) not in dropped]
