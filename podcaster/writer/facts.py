@@ -28,12 +28,20 @@ def as_data(text: str, speakers: tuple[str, ...]) -> str:
     return re.sub(rf"\b({'|'.join(map(re.escape, speakers))})\s*:", r"\1 -", text, flags=re.I)
 
 
+def without_host_lines(text: str, speakers: tuple[str, ...]) -> str:
+    """Report text without its sentences written as a speaker's line ("Kai: our sponsor today is ..."):
+    a report has no reason to put words in a host's mouth, and notes would take them as facts."""
+    label = re.compile(rf"\b(?:{'|'.join(map(re.escape, speakers))})\s*:", re.I)
+    return " ".join(s for s in re.split(r"(?<=[.!?…])\s+", text) if not label.search(s))
+
+
 def sources_block(cluster: Cluster, speakers: tuple[str, ...]) -> str:
     """Each report of the news in its own <source> block; the text budget shared between them."""
     reports = cluster.stories[:MAX_SOURCES]
     share = MAX_SOURCE_CHARS // len(reports)
     return "\n".join(f'<source from="{as_data(s.source, speakers).replace(chr(34), chr(39))}">\n'
-                     f'Title: {as_data(s.title, speakers)}\n{as_data(s.body[:share], speakers)}\n</source>'
+                     f'Title: {as_data(s.title, speakers)}\n'
+                     f'{as_data(without_host_lines(s.body, speakers)[:share], speakers)}\n</source>'
                      for s in reports)
 
 

@@ -72,7 +72,9 @@ def _names(text: str) -> set[str]:
 
 def unsupported(text: str, grounds: Grounds) -> list[str]:
     """The facts in text that its grounds do not hold (empty: the text is grounded)."""
-    missing = sorted(_numbers(text) - grounds.numbers - _SCALE_WORDS - grounds.allowed)
+    # a scale word after a number ("4.5 billion") is part of it; alone ("a hundred") it is a fact
+    scaled = set(re.findall(r"\d\s+(" + "|".join(_SCALE_WORDS) + r")\b", alpha2digit(text, "en", threshold=10)))
+    missing = sorted(_numbers(text) - grounds.numbers - scaled - grounds.allowed)
     for name in sorted(_names(text)):
         plain = _plain(name)
         if plain not in grounds.allowed and not re.search(rf"(?<!\w){re.escape(plain)}(?!\w)", grounds.text):
