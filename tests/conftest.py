@@ -1,8 +1,11 @@
 """Tiny random-weight models built from configs, so the whole pipeline runs in seconds on real code paths."""
 from __future__ import annotations
 
+import http.server
 import os
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,3 +34,15 @@ def tiny_llm(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_kokoro(tmp_path_factory) -> Path:
     return build_kokoro(tmp_path_factory.mktemp("tiny-kokoro"))
+
+
+@contextmanager
+def loopback_server(handler: type[http.server.BaseHTTPRequestHandler]):
+    """A real HTTP server on 127.0.0.1 with handler; yields its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()

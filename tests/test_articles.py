@@ -1,6 +1,5 @@
 """Full text for teaser feeds: a real HTTP server on loopback serves article pages, good and bad."""
 import http.server
-import threading
 import time
 from datetime import datetime, timezone
 
@@ -8,6 +7,8 @@ import pytest
 
 from podcaster.articles import fill_clusters, is_teaser
 from podcaster.types import Cluster, FetchLimits, Story
+
+from conftest import loopback_server
 
 LIMITS = FetchLimits(connect_s=1.0, read_s=1.0, total_s=3.0)
 ARTICLE = " ".join([
@@ -60,11 +61,8 @@ class Pages(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Pages)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with loopback_server(Pages) as url:
+        yield url
 
 
 def story(link: str, body: str = "The new ferry across Calder Bay opened on Tuesday...", title: str = "Ferry opens") -> Story:

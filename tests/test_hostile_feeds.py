@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.server
 import re
-import threading
 import time
 import tracemalloc
 import zlib
@@ -21,6 +20,8 @@ from podcaster.feeds import fetch_feed, parse_feed
 from podcaster.sanitize import clean_link, drop_instructions, html_to_text
 from podcaster.select import recent_stories
 from podcaster.types import FetchLimits
+
+from conftest import loopback_server
 
 RSS = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Loop News</title>'
        b"<item><title>Bridge opens</title><link>https://example.org/bridge?utm_source=rss&amp;id=7</link>"
@@ -111,11 +112,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with loopback_server(Hostile) as url:
+        yield url
 
 
 @pytest.mark.parametrize("path, limits, error", [
