@@ -10,6 +10,7 @@ import gc
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,7 +30,7 @@ from .select import choose_clusters, rank_clusters, recent_stories, story_count
 from .speech import LineCache, load_tts, pick_voice, render_turns
 from .speech.rate import learn_rates, lines_over, speaking_rate, word_budget
 from .types import Cluster, Episode, FetchLimits, LineAudio, Script, Story, Style
-from .writer import WordBudget, write_script
+from .writer import WordBudget, story_room, write_script
 from .writer.llm import load_llm
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 # a mix longer than --minutes by more than this share loses the last turns of its longest stories
 LENGTH_TOLERANCE = 0.03
+FILL_ROUNDS = 3     # rounds of choosing stories (and fetching their articles) for one show
 
 
 class NothingNew(Exception):
@@ -87,25 +89,33 @@ def plan_show(opts: EpisodeOptions, now: datetime, history: History | None = Non
     candidates, failed = gather_stories(opts.feed_locations(), opts, now, first_run=not covered)
     ranked, left_out = rank_clusters(candidates, opts.prefs, load_topics(opts.topics), now, covered)
     total_words = round(opts.minutes * style.words_per_minute)
-    count = story_count(total_words, style.words_per_story, WordBudget.split(total_words, 1).opening)
-    chosen = _told_in_full(ranked, count, opts.fetch, left_out)
+    frame = WordBudget.split(total_words, []).opening
+    count = story_count(total_words, style.words_per_story, frame)
+    chosen = _told_in_full(ranked, count, total_words - 2 * frame, opts.fetch, left_out)
     log.info("stories: %d candidates, %d left out (told before or excluded), %d clusters, %d chosen",
              len(candidates), len(left_out), len(ranked), len(chosen))
     return ShowPlan(day, chosen, ranked, left_out, failed)
 
 
-def _told_in_full(ranked: list[Cluster], count: int, limits: FetchLimits, left_out: dict[str, str]) -> list[Cluster]:
-    """The best count clusters with their articles' full text (articles.py); a cluster whose stories
-    have no usable text is replaced once by the next best."""
+def _told_in_full(ranked: list[Cluster], count: int, words: int, limits: FetchLimits,
+                  left_out: dict[str, str]) -> list[Cluster]:
+    """The best count clusters with their articles' full text (articles.py). A cluster whose stories
+    have no usable text is replaced by the next best, and while the chosen stories hold too little
+    for the words asked (writer.story_room), more are added: a few more rounds at most, as each
+    round may fetch articles."""
     chosen, tried = [], set()
-    for _ in range(2):
-        picked = choose_clusters([c for c in ranked if c.id not in tried], count - len(chosen))
+    for _ in range(FILL_ROUNDS):
+        room = sum(story_room(c) for c in chosen)
+        if len(chosen) >= count and room >= words:
+            break
+        more = max(count - len(chosen), math.ceil((words - room) / (room / len(chosen))) if chosen else 0)
+        picked = choose_clusters([c for c in ranked if c.id not in tried], more)
+        if not picked:
+            break
         tried |= {c.id for c in picked}
         filled, skipped = fill_clusters(picked, limits)
         chosen += filled
         left_out.update({s.id: "no text in its feed or at its link" for s in skipped})
-        if not skipped or len(chosen) >= count:
-            return chosen
     return chosen
 
 

@@ -4,8 +4,10 @@ from datetime import datetime, timezone
 
 from mutagen.mp3 import MP3
 
-from podcaster.config import EpisodeOptions
-from podcaster.pipeline import make_episode
+from podcaster.config import EpisodeOptions, load_style
+from podcaster.pipeline import make_episode, plan_show
+from podcaster.select import story_count
+from podcaster.writer import WordBudget, story_room
 from conftest import DEMO_FEEDS, ROOT
 
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
@@ -48,3 +50,20 @@ def test_failed_feeds_are_reported_and_the_episode_still_made(tmp_path, tiny_llm
     assert len(episode.failed_feeds) == 2
     assert any("junk.xml: not an RSS or Atom feed" in f for f in episode.failed_feeds)
     assert {s.source for s in episode.script.stories} == {"Harbour Gazette"}
+
+
+def test_stories_too_thin_for_the_time_asked_bring_more_stories_not_padding(tmp_path):
+    subjects = ["ferry", "library", "comet", "harvest", "tram", "museum", "bridge", "orchestra"]
+    items = "".join(f"<item><title>{w.title()}</title><link>https://example.org/{w}</link><guid>{w}</guid>"
+                    f"<pubDate>Thu, 26 Nov 2026 0{i}:00:00 GMT</pubDate><description>{' '.join(f'{w}{k}' for k in range(40))}."
+                    f"</description></item>" for i, w in enumerate(subjects))
+    (tmp_path / "thin.xml").write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Thin</title>'
+                                       f'{items}</channel></rss>')
+    (tmp_path / "feeds.txt").write_text("thin.xml\n")
+    style = load_style("deep-dive")
+    opts = EpisodeOptions(feeds=tmp_path / "feeds.txt", out=tmp_path / "out", minutes=3, style="deep-dive")
+    asked = round(3 * style.words_per_minute) - 2 * WordBudget.split(round(3 * style.words_per_minute), []).opening
+    plan = plan_show(opts, NOW)
+    # 40 words a story carry about 100 words of talk: one deep-dive story cannot fill three minutes honestly
+    assert story_count(asked, style.words_per_story, 0) == 1
+    assert len(plan.chosen) == 4 and sum(story_room(c) for c in plan.chosen) >= asked

@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 
 from podcaster.config import load_host, load_prompts, load_style
 from podcaster.types import Cluster, Story, Turn
-from podcaster.writer import WordBudget, fit_words, write_script
+from podcaster.writer import MIN_STORY_WORDS, WordBudget, fit_words, story_room, write_script
 from podcaster.writer.llm import load_llm
 from podcaster.writer.script import validate_script
 
@@ -19,9 +19,21 @@ def test_chat_uses_the_models_chat_template_and_keeps_the_prefix(tiny_llm):
 
 
 def test_word_budget_splits_minutes_over_stories():
-    budget = WordBudget.split(800, 5)
+    budget = WordBudget.split(800, [1000] * 5)
     assert budget.opening == budget.closing == 56
-    assert budget.per_story == (800 - 112) // 5
+    assert sum(budget.per_story) == 800 - 112 and max(budget.per_story) - min(budget.per_story) <= 1
+
+
+def test_a_thin_story_gets_no_more_words_than_its_reports_can_carry():
+    thin = Cluster("thin", (STORIES[0],))           # 9 words of report
+    full = Cluster("full", (Story("f", "F", "word " * 400, "https://x/f", "G", None),))
+    assert story_room(thin) == MIN_STORY_WORDS and story_room(full) == 1000
+    budget = WordBudget.split(800, [story_room(thin), story_room(full), story_room(full)])
+    assert budget.per_story[0] == MIN_STORY_WORDS
+    assert budget.per_story[1] == budget.per_story[2] == (800 - 112 - MIN_STORY_WORDS) // 2
+    assert budget.total <= 800
+    # when every story is thin, the show is shorter than asked rather than padded
+    assert WordBudget.split(800, [100, 100]).per_story == (100, 100)
 
 
 def test_script_has_a_segment_per_story_and_only_known_hosts(tiny_llm):

@@ -17,7 +17,7 @@ from datetime import date as Date
 from ..errors import GenerationError
 from ..types import Cluster, Host, Script, Style, Turn
 from .constrain import script_grammar
-from .facts import as_data, notes_block, sources_block, take_notes
+from .facts import as_data, material_words, notes_block, sources_block, take_notes
 from .grounding import Grounds, grounded_turns
 from .llm import LLM
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
@@ -33,16 +33,37 @@ OVER_BUDGET = 1.15
 MAX_TURN_CHARS = 700    # about 110 words: the longest turn a host may take
 
 
+# A story's segment says at most this many words per word of its reports the writer sees: two hosts
+# retell, react and explain, but past that a small model pads with claims the reports never made
+TALK_PER_SOURCE_WORD = 2.5
+MIN_STORY_WORDS = 40
+
+
+def story_room(cluster: Cluster) -> int:
+    """The most words a segment on this story can say from what its reports hold."""
+    return max(MIN_STORY_WORDS, round(TALK_PER_SOURCE_WORD * material_words(cluster)))
+
+
 @dataclass(frozen=True)
 class WordBudget:
     opening: int
-    per_story: int
+    per_story: tuple[int, ...]
     closing: int
 
     @classmethod
-    def split(cls, total_words: int, stories: int) -> WordBudget:
+    def split(cls, total_words: int, rooms: list[int]) -> WordBudget:
+        """The opening and sign-off take a small share; the stories share the rest evenly, except that
+        none gets more than its room (story_room): what a thin story cannot carry goes to the others."""
         frame = max(25, min(80, round(total_words * 0.07)))
-        return cls(frame, max(40, (total_words - 2 * frame) // max(stories, 1)), frame)
+        left, per_story = total_words - 2 * frame, [0] * len(rooms)
+        for k, i in enumerate(sorted(range(len(rooms)), key=rooms.__getitem__)):
+            per_story[i] = min(rooms[i], max(MIN_STORY_WORDS, left // (len(rooms) - k)))
+            left -= per_story[i]
+        return cls(frame, tuple(per_story), frame)
+
+    @property
+    def total(self) -> int:
+        return self.opening + sum(self.per_story) + self.closing
 
 
 def _spoken_date(day: Date) -> str:
@@ -58,7 +79,12 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     names = {a.name.casefold(): a.key, b.name.casefold(): b.key}
     # the hosts' names and the labels models use for speakers: never a line label inside source text
     speakers = (a.name, b.name, "host", "narrator", "speaker", "person", "assistant", "system", "user")
-    budget = WordBudget.split(round(minutes * (words_per_minute or style.words_per_minute)), len(clusters))
+    asked = round(minutes * (words_per_minute or style.words_per_minute))
+    budget = WordBudget.split(asked, [story_room(c) for c in clusters])
+    if budget.total < asked * 0.95:
+        log.warning("length: today's %d stories hold enough for about %d of the %d words asked; the episode "
+                    "will run short (more feeds or a longer --since give it more news)", len(clusters),
+                    budget.total, asked)
     system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
                                       a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
     titles = "\n".join(f"{i}. {as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
@@ -68,19 +94,19 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     if on_segment:
         on_segment(0, len(clusters) + 3)
     # notes first (facts.py): each segment is written from its story's checked notes, or its reports
-    notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(4, min(10, budget.per_story // 25)), seed=seed)
+    notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(4, min(16, max(budget.per_story) // 30)), seed=seed)
     plan = [("opening", a, [], budget.opening, everything, dict(date_spoken=_spoken_date(day), titles=titles))]
-    for i, cluster in enumerate(clusters, 1):
+    for i, (cluster, words) in enumerate(zip(clusters, budget.per_story), 1):
         first = a if i % 2 else b
         earlier = Date.fromisoformat(cluster.update_of) if cluster.update_of else None
         update = prompts["update"].format(date_spoken=_spoken_date(earlier),
                                           previously=as_data(cluster.previously, speakers)) if earlier else ""
         grounds = Grounds.of([cluster], show_words | ({_spoken_date(earlier), str(earlier.year)} if earlier else set()))
-        plan.append(("segment", first, [s.id for s in cluster.stories], budget.per_story, grounds, dict(
+        plan.append(("segment", first, [s.id for s in cluster.stories], words, grounds, dict(
             number=i, count=len(clusters), first_name=first.name, update=update,
             material=notes_block(cluster, notes[cluster.id], speakers) if notes[cluster.id] else
             sources_block(cluster, speakers),
-            min_turns=max(2, budget.per_story // 45))))
+            min_turns=max(2, words // 45))))
     plan.append(("closing", b, [], budget.closing, everything, dict(titles=titles)))
 
     turns: list[Turn] = []

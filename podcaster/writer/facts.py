@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 
-from ..types import Cluster
+from ..types import Cluster, Story
 from .constrain import notes_grammar
 from .grounding import Grounds, unsupported
 from .llm import LLM
@@ -35,14 +35,24 @@ def without_host_lines(text: str, speakers: tuple[str, ...]) -> str:
     return " ".join(s for s in re.split(r"(?<=[.!?…])\s+", text) if not label.search(s))
 
 
-def sources_block(cluster: Cluster, speakers: tuple[str, ...]) -> str:
-    """Each report of the news in its own <source> block; the text budget shared between them."""
+def _reports(cluster: Cluster) -> list[tuple[Story, str]]:
+    """The reports the writer sees, each with the part of its text that fits its share of the budget."""
     reports = cluster.stories[:MAX_SOURCES]
     share = MAX_SOURCE_CHARS // len(reports)
+    return [(s, s.body[:share]) for s in reports]
+
+
+def sources_block(cluster: Cluster, speakers: tuple[str, ...]) -> str:
+    """Each report of the news in its own <source> block; the text budget shared between them."""
     return "\n".join(f'<source from="{as_data(s.source, speakers).replace(chr(34), chr(39))}">\n'
                      f'Title: {as_data(s.title, speakers)}\n'
-                     f'{as_data(without_host_lines(s.body, speakers)[:share], speakers)}\n</source>'
-                     for s in reports)
+                     f'{as_data(without_host_lines(text, speakers), speakers)}\n</source>'
+                     for s, text in _reports(cluster))
+
+
+def material_words(cluster: Cluster) -> int:
+    """Words of report text the writer sees for this story: what its segment can be made of."""
+    return sum(len(text.split()) for _, text in _reports(cluster))
 
 
 def notes_block(cluster: Cluster, notes: list[str], speakers: tuple[str, ...]) -> str:
