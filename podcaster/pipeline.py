@@ -40,6 +40,7 @@ Progress = Callable[[str, int, int], None]
 # a mix longer than --minutes by more than this share loses the last turns of its longest stories
 LENGTH_TOLERANCE = 0.03
 FILL_ROUNDS = 3     # rounds of choosing stories (and fetching their articles) for one show
+REACH_BACK = 3      # a day too thin for --minutes may add untold stories up to this many --since windows old
 
 
 class NothingNew(Exception):
@@ -65,8 +66,9 @@ class DailyResult:
 
 
 def gather_stories(locations: list[str], opts: EpisodeOptions, now: datetime,
-                   first_run: bool = True) -> tuple[list[Story], list[str]]:
-    """Fetch every feed; return today's candidate stories and the feeds that failed (with why)."""
+                   first_run: bool = True) -> tuple[list[Story], list[Story], list[str]]:
+    """Fetch every feed; return today's candidate stories (the --since window), the older ones a
+    thin day may reach back to (up to REACH_BACK windows), and the feeds that failed (with why)."""
     results = feeds_stage.fetch_feeds(locations, opts.fetch)
     failed = [f"{r.location}: {r.error}" for r in results if r.error]
     for failure in failed:
@@ -78,7 +80,10 @@ def gather_stories(locations: list[str], opts: EpisodeOptions, now: datetime,
     if not stories:
         raise NoStoriesError("the feeds hold no stories today; try again later or add feeds")
     log.info("feeds: %d read, %d failed, %d unique stories", len(results) - len(failed), len(failed), len(stories))
-    return recent_stories(stories, now, opts.since, fallback=first_run), failed
+    window = recent_stories(stories, now, opts.since, fallback=first_run)
+    told = {s.id for s in window}
+    older = [s for s in recent_stories(stories, now, opts.since * REACH_BACK, fallback=False) if s.id not in told]
+    return window, older if window else [], failed
 
 
 def plan_show(opts: EpisodeOptions, now: datetime, history: History | None = None) -> ShowPlan:
@@ -86,18 +91,29 @@ def plan_show(opts: EpisodeOptions, now: datetime, history: History | None = Non
     day = now.astimezone().date().isoformat()
     style = load_style(opts.style)
     covered = history.covered(before=day) if history else []
-    candidates, failed = gather_stories(opts.feed_locations(), opts, now, first_run=not covered)
-    ranked, left_out = rank_clusters(candidates, opts.prefs, load_topics(opts.topics), now, covered)
+    candidates, older, failed = gather_stories(opts.feed_locations(), opts, now, first_run=not covered)
+    ranked, left_out = rank_clusters(candidates + older, opts.prefs, load_topics(opts.topics), now, covered)
     total_words = round(opts.minutes * style.words_per_minute)
     frame = WordBudget.split(total_words, []).opening
     count = story_count(total_words, style.words_per_story, frame)
-    chosen = _told_in_full(ranked, count, total_words - 2 * frame, opts.fetch, left_out)
+    today = {s.id for s in candidates}
+    fresh = [c for c in ranked if any(s.id in today for s in c.stories)]
+    before = [c for c in ranked if not any(s.id in today for s in c.stories)]
+    chosen = _told_in_full(fresh, count, total_words - 2 * frame, style, opts.fetch, left_out)
+    missing = total_words - 2 * frame - sum(story_room(c, style) for c in chosen)
+    if missing > 0 and chosen:
+        # a thin day: news the listener has not heard from the windows before, rather than a short show
+        earlier = _told_in_full(before, 0, missing, style, opts.fetch, left_out)
+        if earlier:
+            log.info("stories: the last %s hold too little for %g minutes; added %d untold from before that",
+                     _duration(opts.since), opts.minutes, len(earlier))
+        chosen += earlier
     log.info("stories: %d candidates, %d left out (told before or excluded), %d clusters, %d chosen",
              len(candidates), len(left_out), len(ranked), len(chosen))
     return ShowPlan(day, chosen, ranked, left_out, failed)
 
 
-def _told_in_full(ranked: list[Cluster], count: int, words: int, limits: FetchLimits,
+def _told_in_full(ranked: list[Cluster], count: int, words: int, style: Style, limits: FetchLimits,
                   left_out: dict[str, str]) -> list[Cluster]:
     """The best count clusters with their articles' full text (articles.py). A cluster whose stories
     have no usable text is replaced by the next best, and while the chosen stories hold too little
@@ -105,10 +121,10 @@ def _told_in_full(ranked: list[Cluster], count: int, words: int, limits: FetchLi
     round may fetch articles."""
     chosen, tried = [], set()
     for _ in range(FILL_ROUNDS):
-        room = sum(story_room(c) for c in chosen)
+        room = sum(story_room(c, style) for c in chosen)
         if len(chosen) >= count and room >= words:
             break
-        more = max(count - len(chosen), math.ceil((words - room) / (room / len(chosen))) if chosen else 0)
+        more = max(count - len(chosen), math.ceil((words - room) / (room / len(chosen))) if chosen else 1)
         picked = choose_clusters([c for c in ranked if c.id not in tried], more)
         if not picked:
             break
@@ -263,6 +279,11 @@ def retire_old_episodes(history: History, keep: int, base_url: str, spare: str =
     if retired:
         log.info("retired %d old episodes: %s", len(retired), ", ".join(retired))
     return retired
+
+
+def _duration(span) -> str:
+    hours = span.total_seconds() / 3600
+    return f"{hours:g} h" if hours < 48 else f"{hours / 24:g} days"
 
 
 def _summary(episode: Episode) -> str:

@@ -1,11 +1,12 @@
 """The whole path on tiny random-weight models: feeds -> script -> speech -> MP3 + JSON + transcript."""
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 from mutagen.mp3 import MP3
 
 from podcaster.config import EpisodeOptions, load_style
-from podcaster.pipeline import make_episode, plan_show
+from podcaster.pipeline import gather_stories, make_episode, plan_show
 from podcaster.select import story_count
 from podcaster.writer import WordBudget, story_room
 from conftest import DEMO_FEEDS, ROOT
@@ -52,18 +53,39 @@ def test_failed_feeds_are_reported_and_the_episode_still_made(tmp_path, tiny_llm
     assert {s.source for s in episode.script.stories} == {"Harbour Gazette"}
 
 
-def test_stories_too_thin_for_the_time_asked_bring_more_stories_not_padding(tmp_path):
-    subjects = ["ferry", "library", "comet", "harvest", "tram", "museum", "bridge", "orchestra"]
+def thin_feed(tmp_path, days_old: dict[str, int]) -> EpisodeOptions:
+    """A feed of 40-word stories (one per subject, published that many days before NOW), and options
+    for a 3-minute deep dive from it."""
     items = "".join(f"<item><title>{w.title()}</title><link>https://example.org/{w}</link><guid>{w}</guid>"
-                    f"<pubDate>Thu, 26 Nov 2026 0{i}:00:00 GMT</pubDate><description>{' '.join(f'{w}{k}' for k in range(40))}."
-                    f"</description></item>" for i, w in enumerate(subjects))
+                    f"<pubDate>{format_datetime(NOW - timedelta(days=age, hours=i))}</pubDate>"
+                    f"<description>{' '.join(f'{w}{k}' for k in range(40))}.</description></item>"
+                    for i, (w, age) in enumerate(days_old.items()))
     (tmp_path / "thin.xml").write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Thin</title>'
                                        f'{items}</channel></rss>')
     (tmp_path / "feeds.txt").write_text("thin.xml\n")
+    return EpisodeOptions(feeds=tmp_path / "feeds.txt", out=tmp_path / "out", minutes=3, style="deep-dive")
+
+
+def words_for_stories(minutes: float, style) -> int:
+    total = round(minutes * style.words_per_minute)
+    return total - 2 * WordBudget.split(total, []).opening
+
+
+def test_stories_too_thin_for_the_time_asked_bring_more_stories_not_padding(tmp_path):
+    opts = thin_feed(tmp_path, dict.fromkeys(["ferry", "library", "comet", "harvest", "tram", "museum"], 0))
     style = load_style("deep-dive")
-    opts = EpisodeOptions(feeds=tmp_path / "feeds.txt", out=tmp_path / "out", minutes=3, style="deep-dive")
-    asked = round(3 * style.words_per_minute) - 2 * WordBudget.split(round(3 * style.words_per_minute), []).opening
+    asked = words_for_stories(3, style)
     plan = plan_show(opts, NOW)
     # 40 words a story carry about 100 words of talk: one deep-dive story cannot fill three minutes honestly
     assert story_count(asked, style.words_per_story, 0) == 1
-    assert len(plan.chosen) == 4 and sum(story_room(c) for c in plan.chosen) >= asked
+    assert len(plan.chosen) == 4 and sum(story_room(c, style) for c in plan.chosen) >= asked
+
+
+def test_a_thin_day_reaches_back_for_untold_stories_but_never_makes_a_show_of_old_news_alone(tmp_path):
+    opts = thin_feed(tmp_path, {"ferry": 0, "library": 0, "comet": 2, "harvest": 2, "tram": 4})
+    plan = plan_show(opts, NOW)
+    assert [c.title for c in plan.chosen] == ["Ferry", "Library", "Comet", "Harvest"]   # today's first
+    assert len(plan.ranked) == 4     # the tram story, older than three windows, is not a candidate
+    # after the first episode, a day with no news of its own is no episode, not a rerun of leftovers
+    old_only = thin_feed(tmp_path, {"comet": 2, "harvest": 2})
+    assert gather_stories(old_only.feed_locations(), old_only, NOW, first_run=False) == ([], [], [])

@@ -24,11 +24,13 @@ def test_word_budget_splits_minutes_over_stories():
     assert sum(budget.per_story) == 800 - 112 and max(budget.per_story) - min(budget.per_story) <= 1
 
 
-def test_a_thin_story_gets_no_more_words_than_its_reports_can_carry():
+def test_a_story_gets_no_more_words_than_its_reports_and_its_style_can_carry():
     thin = Cluster("thin", (STORIES[0],))           # 9 words of report
     full = Cluster("full", (Story("f", "F", "word " * 400, "https://x/f", "G", None),))
-    assert story_room(thin) == MIN_STORY_WORDS and story_room(full) == 1000
-    budget = WordBudget.split(800, [story_room(thin), story_room(full), story_room(full)])
+    deep, brief = load_style("deep-dive"), load_style("headlines")
+    assert story_room(thin, deep) == MIN_STORY_WORDS
+    assert story_room(full, deep) == 2 * deep.words_per_story and story_room(full, brief) == 2 * brief.words_per_story
+    budget = WordBudget.split(800, [story_room(thin, deep), story_room(full, deep), story_room(full, deep)])
     assert budget.per_story[0] == MIN_STORY_WORDS
     assert budget.per_story[1] == budget.per_story[2] == (800 - 112 - MIN_STORY_WORDS) // 2
     assert budget.total <= 800

@@ -36,12 +36,16 @@ MAX_TURN_CHARS = 700    # about 110 words: the longest turn a host may take
 # A story's segment says at most this many words per word of its reports the writer sees: two hosts
 # retell, react and explain, but past that a small model pads with claims the reports never made
 TALK_PER_SOURCE_WORD = 2.5
+# ... and at most this many times the style's words per story: past that a morning show turns into
+# a deep dive, and a small model stops early anyway (10 minutes of 3 stories came out 25 % short)
+STYLE_STRETCH = 2
 MIN_STORY_WORDS = 40
 
 
-def story_room(cluster: Cluster) -> int:
-    """The most words a segment on this story can say from what its reports hold."""
-    return max(MIN_STORY_WORDS, round(TALK_PER_SOURCE_WORD * material_words(cluster)))
+def story_room(cluster: Cluster, style: Style) -> int:
+    """The most words a segment on this story can say: what its reports hold, in this style."""
+    return max(MIN_STORY_WORDS, min(round(TALK_PER_SOURCE_WORD * material_words(cluster)),
+                                    STYLE_STRETCH * style.words_per_story))
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     # the hosts' names and the labels models use for speakers: never a line label inside source text
     speakers = (a.name, b.name, "host", "narrator", "speaker", "person", "assistant", "system", "user")
     asked = round(minutes * (words_per_minute or style.words_per_minute))
-    budget = WordBudget.split(asked, [story_room(c) for c in clusters])
+    budget = WordBudget.split(asked, [story_room(c, style) for c in clusters])
     if budget.total < asked * 0.95:
         log.warning("length: today's %d stories hold enough for about %d of the %d words asked; the episode "
                     "will run short (more feeds or a longer --since give it more news)", len(clusters),
