@@ -6,7 +6,7 @@ BUSES = Story("b", "City orders 212 electric buses",
               'Mayor Lena Ortiz said the city will spend $4.5bn on 212 buses by 2028. "This is the cleanest fleet '
               'we have ever had," she said. Ridership rose 12.5% last year.', "https://example.com/b",
               "Harbour Gazette", None)
-COMET = Story("c", "Comet passes Earth", "The comet Hale-Bopp passed within 30 million km.",
+COMET = Story("c", "Comet passes Earth", "The comet Hale-Bopp passed within 30 million km, as did comet 88P.",
               "https://example.com/c", "Science Desk", None)
 SHOW = {"Ava", "Kai", "The Daily Feed", "Thursday, November 26", "2026"}
 BUS_SEGMENT = Grounds.of([Cluster("b", (BUSES,))], SHOW)
@@ -21,6 +21,12 @@ def test_facts_from_the_sources_are_grounded_however_they_are_written():
                  "Three buses come first, and one more follows.",
                  'The mayor was clear, Kai. Do riders agree? "Yes," the Harbour Gazette says.']:      # small counts in words are not checked
         assert unsupported(text, BUS_SEGMENT) == [], text
+
+
+def test_a_name_written_with_digits_is_one_word():
+    comet = Grounds.of([Cluster("c", (COMET,))], SHOW)
+    assert unsupported("Images of comet 88P came back.", comet) == []
+    assert unsupported("Images of comet 89P came back.", comet) == ["89"]
 
 
 def test_an_invented_number_name_or_quotation_is_named():

@@ -16,7 +16,7 @@ from ..types import Cluster, Turn
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _SCALE_WORDS = {"100", "1000", "1000000", "1000000000", "1000000000000"}   # "4.5 billion" -> "4.5 1000000000"
-_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_WORD = re.compile(r"(?<!\w)[A-Za-z][\w'’-]*")     # a whole word: not the 'P' of '88P'
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|[\"“(—–-]\s*)$")
 _QUOTE = re.compile(r"[\"“]([^\"”]+)[\"”]")
 # capitalised for grammar, not because they name something the sources must hold
