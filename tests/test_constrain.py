@@ -44,6 +44,11 @@ def test_the_grammar_keeps_to_its_turn_and_length_bounds(byte_llm):
         lines = _lines(byte_llm.chat(MESSAGES, prefix="Ava:", max_new_tokens=400, seed=seed, grammar=grammar))
         assert 1 <= len(lines) <= 2
         assert all(len(line.split(": ", 1)[1]) <= 20 + 3 for line in lines)   # first letter, stop, quote
+    # a story segment needs both hosts: with min_turns the reply cannot end after the first
+    both = script_grammar("Ava", "Kai", max_turns=3, max_chars=20, min_turns=2)
+    for seed in range(10):
+        lines = _lines(byte_llm.chat(MESSAGES, prefix="Ava:", max_new_tokens=400, seed=seed, grammar=both))
+        assert [LINE.match(line)["name"] for line in lines][:2] == ["Ava", "Kai"] and len(lines) <= 3
 
 
 def test_a_tokenizer_the_library_cannot_read_falls_back_to_free_text(tiny_llm):

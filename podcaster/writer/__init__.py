@@ -147,9 +147,10 @@ def _write_segment(llm: LLM, messages: list[dict], order: tuple[Host, Host], nam
         return len({t.speaker for t in turns}), sum(len(t.text.split()) for t in turns)
 
     first, second = order
-    # the form of the reply: turns of 12 words on average at most, none longer than the whole budget
+    # the form of the reply: both hosts in a story, turns of 12 words on average at most, none longer
+    # than the whole budget
     grammar = script_grammar(first.name, second.name, max_turns=max(3, math.ceil(words * OVER_BUDGET / 12)),
-                             max_chars=min(MAX_TURN_CHARS, round(words * OVER_BUDGET * 7)))
+                             max_chars=min(MAX_TURN_CHARS, round(words * OVER_BUDGET * 7)), min_turns=hosts_wanted)
     best: list[Turn] = []
     for attempt in range(ATTEMPTS):
         raw = llm.chat(messages, prefix=f"{first.name}:", max_new_tokens=int(words * 1.7) + 40,

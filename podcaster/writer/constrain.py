@@ -22,16 +22,19 @@ FORCE_END = 3       # tokens left: the sentence is ended now (first letter, stop
 LINE = re.compile(r"""^(?P<name>[^:]+): [A-Z0-9"'](?:[A-Za-z\u00C0-\u017F0-9 ,;'"%$£&.!?\-]|[0-9]:[0-9][0-9])*[.!?]["']?$""")
 
 
-def script_grammar(first: str, second: str, max_turns: int, max_chars: int) -> str:
+def script_grammar(first: str, second: str, max_turns: int, max_chars: int, min_turns: int = 1) -> str:
     """The grammar of a reply that starts after the prompt's 'First:': the hosts alternate, and the
-    reply may end after any turn up to max_turns, each of at most max_chars."""
+    reply may end after any turn from min_turns to max_turns, each of at most max_chars."""
     def quoted(name: str) -> str:
         return '"' + name.replace("\\", "").replace('"', "") + '"'
-    # turn k (from 2) is optional after turn k-1: nested rules keep the count bounded
-    rules = [f'start: " " text{" turn2?" if max_turns > 1 else ""}']
+
+    def then(k: int) -> str:    # the reference to turn k from turn k-1: optional once min_turns are done
+        return "" if k > max_turns else f" turn{k}" + ("?" if k > min_turns else "")
+    # nested rules keep the count bounded
+    rules = [f'start: " " text{then(2)}']
     for k in range(2, max_turns + 1):
         name = second if k % 2 == 0 else first
-        rules.append(f'turn{k}: NEWLINE {quoted(name)} ": " text' + (f" turn{k + 1}?" if k < max_turns else ""))
+        rules.append(f'turn{k}: NEWLINE {quoted(name)} ": " text{then(k + 1)}')
     rules += [f"""text: /[A-Z0-9"'](?:{_CHAR}){{0,{max_chars}}}[.!?]["']?/""",
               "NEWLINE: /\\n\\n?/"]   # models like a blank line between turns
     return "\n".join(rules)
