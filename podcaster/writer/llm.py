@@ -125,26 +125,5 @@ def load_llm(spec: str | None, device: str) -> LLM:
         raise ModelError(f"could not load LLM {name}: {str(e).splitlines()[0]}") from None
     if tokenizer.chat_template is None:
         raise ModelError(f"LLM {name} has no chat template; use an instruct/chat model")
-    if device == "cpu":
-        _int8_linear_layers(model)
-    log.info("LLM: %s on %s (%s)", name, device, "int8 linear layers" if device == "cpu" else dtype)
+    log.info("LLM: %s on %s (%s)", name, device, dtype)
     return LLM(name=name, model=model, tokenizer=tokenizer, device=device, constrained=constrain.tokenizer_for(tokenizer))
-
-
-def _int8_linear_layers(model) -> None:
-    """On a CPU, every linear layer in int8 (torch's dynamic quantisation: int8 weights, activations
-    quantised per token), the rest in float32. Each new token reads all the weights, so a quarter of
-    the bytes makes generation about 4x faster than bf16 on 2 cores (benchmarks/cpu_speed.py).
-    Layer by layer, so no float32 copy of the whole model is ever held."""
-    import torch
-    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
-    from torch.ao.quantization import per_channel_dynamic_qconfig
-    # by name, holding no module: each float copy is freed as soon as its int8 layer replaces it
-    for path in [name for name, module in model.named_modules() if type(module) is torch.nn.Linear]:
-        parent, _, attr = path.rpartition(".")
-        owner = model.get_submodule(parent)
-        layer = getattr(owner, attr).float()
-        layer.qconfig = per_channel_dynamic_qconfig     # a scale per output row: int8 keeps the model's quality
-        setattr(owner, attr, Int8Linear.from_float(layer))
-        del layer
-    model.float()
