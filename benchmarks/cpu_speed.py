@@ -16,23 +16,19 @@ import argparse
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+from tts_runtimes import commit  # noqa: E402
 
 VOICES = ("jf_alpha", "jm_kumo")
 PROMPT = ("Write a lively two-host radio conversation about a solar ferry line that opened across a bay, "
           "with its passenger numbers, its crossing time and what the harbour master said. ") * 6
-
-
-def commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE)
-    return done.stdout.strip() or "unknown"
 
 
 def llm_variants():

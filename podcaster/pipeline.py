@@ -97,8 +97,9 @@ def plan_show(opts: EpisodeOptions, now: datetime, history: History | None = Non
     frame = WordBudget.split(total_words, []).opening
     count = story_count(total_words, style.words_per_story, frame)
     today = {s.id for s in candidates}
-    fresh = [c for c in ranked if any(s.id in today for s in c.stories)]
-    before = [c for c in ranked if not any(s.id in today for s in c.stories)]
+    fresh, before = [], []
+    for cluster in ranked:
+        (fresh if any(s.id in today for s in cluster.stories) else before).append(cluster)
     chosen = _told_in_full(fresh, count, total_words - 2 * frame, style, opts.fetch, left_out)
     missing = total_words - 2 * frame - sum(story_room(c, style) for c in chosen)
     if missing > 0 and chosen:
