@@ -82,9 +82,11 @@ def _converted_gguf(path: Path) -> Path:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
     stat = path.stat()
-    target = cache_dir() / "models" / f"{path.stem}-{stat.st_size}-bf16"
+    # in small shards: loading maps each file, and a file is let go of only when all its tensors are
+    target = cache_dir() / "models" / f"{path.stem}-{stat.st_size}-bf16-shards"
     if (target / "config.json").is_file():
         return target
+    shutil.rmtree(target.with_name(f"{path.stem}-{stat.st_size}-bf16"), ignore_errors=True)  # the one-file layout of earlier versions
     log.info("converting %s to bf16 safetensors (once, about a minute)", path.name)
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
@@ -92,7 +94,7 @@ def _converted_gguf(path: Path) -> Path:
         # dequantize: plain bf16 layers that save_pretrained can write (packed GGUF layers cannot be saved)
         model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.bfloat16,
                                                      quantization_config=GgufConfig(dequantize=True))
-        model.save_pretrained(tmp)
+        model.save_pretrained(tmp, max_shard_size="200MB")
         tokenizer.save_pretrained(tmp)
         os.replace(tmp, target)
     except Exception as e:
@@ -102,21 +104,24 @@ def _converted_gguf(path: Path) -> Path:
     return target
 
 
-def load_llm(spec: str | None, device: str) -> LLM:
-    """Load the LLM named by spec (None = automatic choice) onto device ('cpu' or 'cuda')."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def llm_source(spec: str | None, device: str) -> tuple[str, str | Path]:
+    """(name, what from_pretrained reads): an HF id, a folder, or a GGUF file's bf16 conversion."""
     name = resolve_llm(spec, device)
-    source: str | Path = name
     path = Path(name).expanduser()
     if path.suffix == ".gguf":
         if not path.is_file():
             raise ModelError(f"--llm {name}: no such GGUF file")
-        source = _converted_gguf(path)
-    elif path.exists() and not path.is_dir():
+        return name, _converted_gguf(path)
+    if path.exists() and not path.is_dir():
         raise ModelError(f"--llm {name}: expected a Hugging Face id, a model folder or a .gguf file")
-    elif path.is_dir():
-        source = path
+    return name, path if path.is_dir() else name
+
+
+def load_llm(spec: str | None, device: str) -> LLM:
+    """Load the LLM named by spec (None = automatic choice) onto device ('cpu' or 'cuda')."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    name, source = llm_source(spec, device)
     dtype = torch.bfloat16
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
@@ -148,7 +153,18 @@ def _int8_linear_layers(model) -> None:
     limited = resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
     torch.backends.quantized.engine = "onednn" if limited else "x86"
     linears = [name for name, module in model.named_modules() if type(module) is torch.nn.Linear]
-    linears.sort(key=lambda name: name != "lm_head")    # the largest first, while least else is resident
+    embedding = model.get_input_embeddings()
+    for module in model.modules():     # all but the linear layers first: they are what maps the file
+        if type(module) is torch.nn.Linear:
+            continue
+        for store in (module._parameters, module._buffers):
+            for key, tensor in store.items():
+                if tensor is not None and tensor.is_floating_point():
+                    # a copy, also of the bf16 table: only the linear layers' weights still map the file
+                    tensor.data = tensor.data.clone() if module is embedding else tensor.data.float()
+    embedding.register_forward_hook(lambda module, args, out: out.float())
+    # then in file order, so each shard of the weights file is let go of once its layers are done
+    # (_converted_gguf writes small shards): resident memory stays near the int8 model's size
     with warnings.catch_warnings():     # torch 2.13 warns on every quantised tensor it makes
         warnings.simplefilter("ignore", UserWarning)
         for path in linears:    # by name, holding no module: each float copy is freed once replaced
@@ -158,11 +174,3 @@ def _int8_linear_layers(model) -> None:
             layer.qconfig = per_channel_dynamic_qconfig     # a scale per output row keeps the model's quality
             setattr(owner, attr, Int8Linear.from_float(layer))
             del layer
-    embedding = model.get_input_embeddings()
-    for module in model.modules():
-        for store in (module._parameters, module._buffers):
-            for key, tensor in store.items():
-                if tensor is not None and tensor.is_floating_point():
-                    # a copy, also of the bf16 table: no tensor may keep the mapped weights file resident
-                    tensor.data = tensor.data.clone() if module is embedding else tensor.data.float()
-    embedding.register_forward_hook(lambda module, args, out: out.float())
