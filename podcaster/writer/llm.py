@@ -131,46 +131,8 @@ def load_llm(spec: str | None, device: str) -> LLM:
     if tokenizer.chat_template is None:
         raise ModelError(f"LLM {name} has no chat template; use an instruct/chat model")
     if device == "cpu":
-        _int8_linear_layers(model)
+        from .int8 import quantize_linear_layers
+        quantize_linear_layers(model)
     log.info("LLM: %s on %s (%s)", name, device, "int8 linear layers" if device == "cpu" else dtype)
     return LLM(name=name, model=model, tokenizer=tokenizer, device=device, constrained=constrain.tokenizer_for(tokenizer))
 
-
-def _int8_linear_layers(model) -> None:
-    """On a CPU, every linear layer in int8 (torch's dynamic quantisation: int8 weights, activations
-    quantised per token), the rest in float32 but the embedding table, which stays bf16 and hands
-    float32 on. Each new token reads all the weights, so a quarter of the bytes makes generation about
-    3.5x faster than bf16 on 2 cores (benchmarks/cpu_speed.py, BENCHMARKS.md)."""
-    import resource
-    import warnings
-
-    import torch
-    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
-    from torch.ao.quantization import per_channel_dynamic_qconfig
-    # fbgemm (the x86 engine) is the faster kernel, but it does not check its allocations: under an
-    # address-space limit (ulimit -v) a failed one crashes the process. oneDNN raises, and the run
-    # ends with exit 8 and one line (tests/test_model_faults.py).
-    limited = resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
-    torch.backends.quantized.engine = "onednn" if limited else "x86"
-    linears = [name for name, module in model.named_modules() if type(module) is torch.nn.Linear]
-    embedding = model.get_input_embeddings()
-    for module in model.modules():     # all but the linear layers first: they are what maps the file
-        if type(module) is torch.nn.Linear:
-            continue
-        for store in (module._parameters, module._buffers):
-            for key, tensor in store.items():
-                if tensor is not None and tensor.is_floating_point():
-                    # a copy, also of the bf16 table: only the linear layers' weights still map the file
-                    tensor.data = tensor.data.clone() if module is embedding else tensor.data.float()
-    embedding.register_forward_hook(lambda module, args, out: out.float())
-    # then in file order, so each shard of the weights file is let go of once its layers are done
-    # (_converted_gguf writes small shards): resident memory stays near the int8 model's size
-    with warnings.catch_warnings():     # torch 2.13 warns on every quantised tensor it makes
-        warnings.simplefilter("ignore", UserWarning)
-        for path in linears:    # by name, holding no module: each float copy is freed once replaced
-            parent, _, attr = path.rpartition(".")
-            owner = model.get_submodule(parent)
-            layer = getattr(owner, attr).float()
-            layer.qconfig = per_channel_dynamic_qconfig     # a scale per output row keeps the model's quality
-            setattr(owner, attr, Int8Linear.from_float(layer))
-            del layer
