@@ -122,7 +122,8 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
         second = b if first is a else a
         segment_turns = _write_segment(llm, messages, (first, second), names, index, story_ids, words, seed,
-                                       grounds, hosts_wanted=2 if kind == "segment" else 1)
+                                       grounds, hosts_wanted=2 if kind == "segment" else 1,
+                                       min_turns=values.get("min_turns", 1))
         if not segment_turns:
             log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", kind, index, ATTEMPTS)
             continue
@@ -139,7 +140,8 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
 
 
 def _write_segment(llm: LLM, messages: list[dict], order: tuple[Host, Host], names: dict[str, str], segment: int,
-                   story_ids: list[str], words: int, seed: int, grounds: Grounds, hosts_wanted: int) -> list[Turn]:
+                   story_ids: list[str], words: int, seed: int, grounds: Grounds, hosts_wanted: int,
+                   min_turns: int = 1) -> list[Turn]:
     """Ask until the reply has hosts_wanted hosts talking and at least a third of the words asked,
     counting only turns whose facts are in the sources (the others are left out and logged);
     otherwise keep the best try."""
@@ -147,10 +149,12 @@ def _write_segment(llm: LLM, messages: list[dict], order: tuple[Host, Host], nam
         return len({t.speaker for t in turns}), sum(len(t.text.split()) for t in turns)
 
     first, second = order
-    # the form of the reply: both hosts in a story, turns of 12 words on average at most, none longer
-    # than the whole budget
+    # the form of the reply: both hosts in a story, at least the turns the prompt asks for (a small
+    # model otherwise ends a story early), turns of 12 words on average at most, none longer than the
+    # whole budget
     grammar = script_grammar(first.name, second.name, max_turns=max(3, math.ceil(words * OVER_BUDGET / 12)),
-                             max_chars=min(MAX_TURN_CHARS, round(words * OVER_BUDGET * 7)), min_turns=hosts_wanted)
+                             max_chars=min(MAX_TURN_CHARS, round(words * OVER_BUDGET * 7)),
+                             min_turns=max(hosts_wanted, min_turns))
     best: list[Turn] = []
     for attempt in range(ATTEMPTS):
         raw = llm.chat(messages, prefix=f"{first.name}:", max_new_tokens=int(words * 1.7) + 40,
