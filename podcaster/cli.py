@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import sys
 from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
@@ -15,92 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__
-from .config import EpisodeOptions, data_dir, default_out_dir, load_host, load_style, parse_duration, preset_names
-from .errors import OutputError, PodcasterError, UsageError
+from .config import EpisodeOptions, default_out_dir, load_host, load_style, parse_duration, preset_names
+from .errors import PodcasterError, UsageError
 from .podcast_feed import DEFAULT_BASE_URL
+from .terminal import StageProgress, console, setup_logging
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Turn your RSS feeds into a daily two-host podcast, made on your own hardware.")
-console = Console(stderr=True)
 log = logging.getLogger("podcaster")
-
-
-LOGS_KEPT = 30
-
-
-def _setup_logging(verbose: bool, log_file: bool = False, quiet: bool = False) -> None:
-    """Rich and progress bars on a terminal; plain timestamped lines and no bars under cron.
-    log_file: also a full log of this run in the data folder's logs/ (the newest LOGS_KEPT are kept).
-    quiet: only warnings and errors on stderr (the log file still gets everything)."""
-    level = logging.DEBUG if verbose else logging.INFO
-    if not console.is_terminal:
-        # before anything imports tqdm, which reads TQDM_* once (e.g. transformers' GGUF conversion bar)
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TQDM_DISABLE", "1")
-    from transformers.utils import logging as hf_logging
-    if console.is_terminal:
-        from rich.logging import RichHandler
-        handler: logging.Handler = RichHandler(console=console, show_path=False, markup=False)
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
-        hf_logging.disable_progress_bar()
-    if quiet:
-        handler.setLevel(logging.WARNING)
-    handlers = [handler]
-    if log_file:
-        handlers.append(_run_log())
-    logging.basicConfig(level=logging.WARNING, handlers=handlers, force=True)
-    log.setLevel(level)
-    # the libraries' own chatter (tokenizer warnings and the like) is not for listeners
-    hf_logging.set_verbosity_error()
-
-
-def _run_log() -> logging.Handler:
-    folder = data_dir() / "logs"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in sorted(folder.glob("daily-*.log"))[:-LOGS_KEPT + 1]:
-            old.unlink()
-        handler = logging.FileHandler(folder / f"daily-{datetime.now():%Y-%m-%dT%H-%M-%S}-{os.getpid()}.log",
-                                      encoding="utf-8")
-    except OSError as e:
-        raise OutputError(f"cannot write the run log in {folder} ({e.strerror or e}); "
-                          f"set PODCASTER_HOME to a folder you can write") from None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
-    return handler
-
-
-class _Progress:
-    """Stage progress: a Rich bar on a terminal, a log line per step otherwise."""
-    LABELS = {"feeds": "Fetching feeds", "script": "Writing script", "speech": "Speaking lines",
-              "mix": "Mixing and exporting"}
-
-    def __init__(self, quiet: bool = False) -> None:
-        self.bar = None
-        self.tasks: dict[str, int] = {}
-        if console.is_terminal and not quiet:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=console)
-
-    def __enter__(self):
-        if self.bar:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc):
-        if self.bar:
-            self.bar.stop()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self.bar is None:
-            if done < total:
-                log.info("%s %d/%d", self.LABELS[stage], done + 1, total)
-            return
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(self.LABELS[stage], total=total)
-        self.bar.update(self.tasks[stage], completed=done, total=total)
 
 
 def _interrupt(signum, frame) -> None:
@@ -164,13 +84,13 @@ def daily(
     # SIGTERM (cron timeouts, systemd stop) unwinds like Ctrl-C, so temp files are removed
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        _setup_logging(verbose, log_file=True, quiet=quiet)
+        setup_logging(verbose, log_file=True, quiet=quiet)
         from .pipeline import run_daily
         opts = _options(config, since, feeds=feeds, out=out, minutes=minutes, host_a=host_a, host_b=host_b,
                         style=style, llm=llm, tts=tts, runtime=runtime, device=device, seed=seed, sting=sting,
                         bed=bed, artwork=artwork, base_url=base_url, keep=keep)
         now = _run_time(day)
-        with _Progress(quiet) as progress:
+        with StageProgress(quiet) as progress:
             result = run_daily(opts, now=now, force=force, progress=progress)
     except PodcasterError as e:
         _fail(e)
@@ -193,7 +113,7 @@ def preview(
     """Show how today's stories rank and which make the show, without making anything."""
     from .memory import History, history_path
     from .pipeline import plan_show
-    _setup_logging(False)
+    setup_logging(False)
     log.setLevel(logging.WARNING)       # the table is the output; failed feeds still show
     try:
         opts = _options(config, since, feeds=feeds, minutes=minutes, style=style)
@@ -216,6 +136,36 @@ def preview(
     left = ", ".join(f"{n} {'told before' if r == 'covered' else 'excluded by ' + r}" for r, n in reasons.items())
     print(f"{len(chosen)} of {len(plan.ranked)} stories fit {opts.minutes:g} minutes"
           + (f"; left out: {left}" if left else ""))
+
+
+@app.command()
+def bench(
+    feeds: Optional[Path] = typer.Option(None, "--feeds", help="Feeds list to make the episode from. [default: the profile's feeds]"),
+    minutes: Optional[float] = typer.Option(None, "--minutes", help="Target length of the episode. [default: 5]"),
+    llm: Optional[str] = typer.Option(None, "--llm", help="LLM, as for daily. [default: automatic]"),
+    tts: Optional[str] = typer.Option(None, "--tts", help="Kokoro weights, as for daily. [default: automatic]"),
+    runtime: Optional[str] = typer.Option(None, "--runtime", help="TTS runtime: auto, torch or onnx. [default: auto]"),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda. [default: auto]"),
+    day: Optional[str] = typer.Option(None, "--date", help="Make the episode of another day (YYYY-MM-DD)."),
+    tokens: int = typer.Option(32, "--tokens", min=1, help="New tokens per LLM speed measurement."),
+    lines: int = typer.Option(8, "--lines", min=1, help="Lines of the episode for the TTS speed measurement."),
+    repeats: int = typer.Option(3, "--repeats", min=1, help="Repeats of each speed measurement (medians are shown)."),
+    config: Optional[Path] = _config_option(),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+) -> None:
+    """Time this machine making an episode: each stage, LLM tokens/s and TTS real-time factor against
+    the naive way, peak memory. Uses a throwaway output folder and history."""
+    from .bench import run_bench
+    setup_logging(verbose, quiet=not verbose)
+    try:
+        opts = _options(config, None, feeds=feeds, minutes=minutes, llm=llm, tts=tts, runtime=runtime, device=device)
+        rows = run_bench(opts, _run_time(day), tokens=tokens, lines=lines, repeats=repeats)
+    except PodcasterError as e:
+        _fail(e)
+    table = Table("what", "value", "notes", title="podcaster bench")
+    for row in rows:
+        table.add_row(row.what, row.value, row.note)
+    Console(width=max(Console().width, 120)).print(table)
 
 
 @app.command()
@@ -331,7 +281,7 @@ def convert_kokoro(
                                                           "--runtime torch looks for it]"),
 ) -> None:
     """Convert Kokoro-82M's ONNX weights into a folder the torch runtime loads (automatic on first use)."""
-    _setup_logging(False)
+    setup_logging(False)
     from . import models
     from .errors import ModelError
     from .speech import convert
