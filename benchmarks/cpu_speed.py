@@ -4,8 +4,9 @@
     python benchmarks/cpu_speed.py --tokens 16 --lines 2 --repeats 1    # a quick smoke run
 
 LLM (the offline Qwen2.5-Coder-1.5B, converted to bf16 as the product loads it): decode tokens/s
-of plain bf16 `generate` (the product today) against int8 weights (torchao weight-only, and
-torch's dynamic int8 quantisation). TTS (Kokoro int8 ONNX): real-time factor of kokoro-onnx's
+and perplexity on the demo articles of plain bf16 `generate` against int8 weights (torchao
+weight-only; torch's dynamic quantisation, one activation scale per prompt; and the product's,
+one per token). TTS (Kokoro int8 ONNX): real-time factor of kokoro-onnx's
 default session (the product today) against explicit session options, and two sessions of one
 thread each speaking two lines at once. Prints a table with medians; the first row of each
 part is the baseline of its ratios. Needs the offline set (`pip install '.[offline]'`).
@@ -13,6 +14,7 @@ part is the baseline of its ratios. Needs the offline set (`pip install '.[offli
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import resource
 import statistics
@@ -26,9 +28,9 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from tts_runtimes import commit  # noqa: E402
 
+from podcaster.bench import decode_speed  # noqa: E402
+
 VOICES = ("jf_alpha", "jm_kumo")
-PROMPT = ("Write a lively two-host radio conversation about a solar ferry line that opened across a bay, "
-          "with its passenger numbers, its crossing time and what the harbour master said. ") * 6
 
 
 def llm_variants():
@@ -43,8 +45,23 @@ def llm_variants():
     def dynamic_int8(model):
         return torch.ao.quantization.quantize_dynamic(model.float(), {torch.nn.Linear}, dtype=torch.qint8)
 
-    return {"bf16 (product today)": lambda model: model, "int8 weights, bf16 compute (torchao)": torchao_int8,
-            "int8 weights and activations (torch dynamic)": dynamic_int8}
+    def per_token_int8(model):
+        from podcaster.writer.int8 import quantize_linear_layers
+        quantize_linear_layers(model)
+        return model
+
+    return {"bf16 (plain generate)": lambda model: model, "int8 weights, bf16 compute (torchao)": torchao_int8,
+            "int8, activations per prompt (torch dynamic quantisation)": dynamic_int8,
+            "int8, activations per token (the product: writer/int8.py)": per_token_int8}
+
+
+def demo_text_ids(tokenizer, count: int = 700):
+    """The first count tokens of the demo feeds' articles: text to score each variant's reading on."""
+    import html
+    import re
+    text = " ".join(path.read_text(encoding="utf-8") for path in sorted((HERE.parent / "examples" / "demo-feeds").iterdir()))
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+    return tokenizer(text, return_tensors="pt")["input_ids"][:, :count]
 
 
 def llm_rows(tokens: int, repeats: int) -> list[tuple[str, str, str]]:
@@ -55,8 +72,7 @@ def llm_rows(tokens: int, repeats: int) -> list[tuple[str, str, str]]:
     from podcaster.writer.llm import _converted_gguf
     source = _converted_gguf(models.offline_llm_gguf())
     tokenizer = AutoTokenizer.from_pretrained(source)
-    inputs = tokenizer.apply_chat_template([{"role": "user", "content": PROMPT}], add_generation_prompt=True,
-                                           return_tensors="pt", return_dict=True)
+    text = demo_text_ids(tokenizer)
     rows, base = [], None
     for name, make in llm_variants().items():
         try:
@@ -64,23 +80,12 @@ def llm_rows(tokens: int, repeats: int) -> list[tuple[str, str, str]]:
         except Exception as e:  # a lever this machine lacks is a row, not a crash
             rows.append((f"LLM {name}", "unavailable", f"{type(e).__name__}: {str(e)[:60]}"))
             continue
-        with torch.inference_mode():
-            model(**inputs)                                     # warm-up
-            start = time.perf_counter()
-            model(**inputs)
-            prefill = time.perf_counter() - start
-            walls = []
-            for seed in range(repeats):
-                torch.manual_seed(seed)
-                start = time.perf_counter()
-                out = model.generate(**inputs, max_new_tokens=tokens, min_new_tokens=tokens, do_sample=True,
-                                     temperature=0.7, pad_token_id=tokenizer.eos_token_id)
-                walls.append(time.perf_counter() - start)
-        rate = tokens / max(statistics.median(walls) - prefill, 1e-9)
+        rate, prefill = decode_speed(model, tokenizer, "cpu", tokens, repeats)
+        with torch.inference_mode():    # how well it reads: perplexity on 700 tokens of the demo articles
+            perplexity = math.exp(model(text, labels=text).loss.item())
         base = base or rate
-        sample = tokenizer.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
         rows.append((f"LLM {name}", f"{rate:.2f} tok/s ({rate / base:.2f}x)",
-                     f"prefill {prefill:.2f} s, peak RSS {peak_gib():.1f} GiB; {' '.join(sample.split())[:50]!r}"))
+                     f"perplexity {perplexity:.2f}, prefill {prefill:.2f} s, peak RSS {peak_gib():.1f} GiB"))
         del model
     return rows
 
