@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import EpisodeOptions, cache_dir, load_host, load_style
+from .errors import NoStoriesError
 from .models import resolve_device
 
 # the writer's kind of request, long enough that the prompt is not the whole cost
@@ -123,10 +124,13 @@ def _throwaway_home():
 
 
 def _episode_rows(opts: EpisodeOptions, now: datetime | None):
-    from .pipeline import make_episode
+    from .pipeline import NothingNew, make_episode
     clock = StageClock()
     with _throwaway_home() as tmp:
-        episode = make_episode(replace(opts, out=tmp / "out"), now, clock)
+        try:
+            episode = make_episode(replace(opts, out=tmp / "out"), now, clock)
+        except NothingNew as e:     # every story excluded by the profile: an error here, not a quiet day
+            raise NoStoriesError(f"nothing to bench: {e}") from None
     total = time.perf_counter() - clock.start
     audio = episode.duration_s
     rows = [Row("episode, end to end", f"{total:.1f} s",

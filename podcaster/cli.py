@@ -162,6 +162,9 @@ def bench(
         rows = run_bench(opts, _run_time(day), tokens=tokens, lines=lines, repeats=repeats)
     except PodcasterError as e:
         _fail(e)
+    except KeyboardInterrupt:
+        console.print("error: interrupted", markup=False, highlight=False)
+        raise typer.Exit(130)
     table = Table("what", "value", "notes", title="podcaster bench")
     for row in rows:
         table.add_row(row.what, row.value, row.note)
