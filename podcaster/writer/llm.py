@@ -86,7 +86,8 @@ def _converted_gguf(path: Path) -> Path:
     target = cache_dir() / "models" / f"{path.stem}-{stat.st_size}-bf16-shards"
     if (target / "config.json").is_file():
         return target
-    shutil.rmtree(target.with_name(f"{path.stem}-{stat.st_size}-bf16"), ignore_errors=True)  # the one-file layout of earlier versions
+    # the one-file layout of earlier versions goes: the shards replace it
+    shutil.rmtree(target.with_name(f"{path.stem}-{stat.st_size}-bf16"), ignore_errors=True)
     log.info("converting %s to bf16 safetensors (once, about a minute)", path.name)
     tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
@@ -135,4 +136,3 @@ def load_llm(spec: str | None, device: str) -> LLM:
         quantize_linear_layers(model)
     log.info("LLM: %s on %s (%s)", name, device, "int8 linear layers" if device == "cpu" else dtype)
     return LLM(name=name, model=model, tokenizer=tokenizer, device=device, constrained=constrain.tokenizer_for(tokenizer))
-
