@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import math
 import platform
-import resource
 import statistics
 import sys
 import time
@@ -28,7 +27,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from tts_runtimes import commit  # noqa: E402
 
-from podcaster.bench import decode_speed  # noqa: E402
+from podcaster.bench import decode_speed, peak_rss_gib as peak_gib  # noqa: E402
 
 VOICES = ("jf_alpha", "jm_kumo")
 
@@ -131,10 +130,6 @@ def tts_rows(count: int, repeats: int) -> list[tuple[str, str, str]]:
         rows.append((f"TTS {name}", f"{factor:.2f}x real time ({factor / base:.2f}x)",
                      f"{len(lines)} lines, {audio:.0f} s of audio, median {statistics.median(walls):.1f} s"))
     return rows
-
-
-def peak_gib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def main() -> int:

@@ -120,7 +120,10 @@ def _throwaway_home():
             yield Path(tmp)
         finally:
             for key, value in saved.items():
-                os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def _episode_rows(opts: EpisodeOptions, now: datetime | None):
