@@ -6,7 +6,7 @@ import pytest
 
 from podcaster.types import Script, Turn
 from podcaster.writer.constrain import LINE, script_grammar
-from podcaster.writer.llm import load_llm
+from podcaster.writer.llm import Ask, load_llm
 from podcaster.writer.script import parse_turns, validate_script
 
 from random_models import build_llm
@@ -63,10 +63,38 @@ def test_a_tokenizer_the_library_cannot_read_falls_back_to_free_text(tiny_llm):
 
 
 def test_a_batch_of_conversations_each_keeps_its_form(byte_llm):
-    """Notes for several stories are written in one batch (left-padded prompts of different lengths)."""
-    conversations = [[{"role": "user", "content": "Talk about the ferry." * n}] for n in (1, 4, 9)]
-    grammar = script_grammar("Ava", "Kai", max_turns=3, max_chars=60)
+    """Notes for several stories, and all the segments of a show, are written in one batch: left-padded
+    prompts of different lengths, each row with its own opening words, grammar and token limit."""
+    byte_llm.tokenizer.padding_side = "right"     # chat_many must set left padding itself
+    asks = [Ask([{"role": "user", "content": "Talk about the ferry." * n}], prefix=f"{first}:", max_new_tokens=limit,
+                grammar=script_grammar(first, second, max_turns=3, max_chars=60))
+            for n, first, second, limit in ((1, "Ava", "Kai", 60), (4, "Kai", "Ava", 25), (9, "Ava", "Kai", 120))]
     for seed in range(10):
-        replies = byte_llm.chat_many(conversations, prefix="Ava:", max_new_tokens=60, seed=seed, grammar=grammar)
+        replies = byte_llm.chat_many(asks, seed=seed)
         assert len(replies) == 3
-        assert all(_lines(raw) and all(LINE.match(line) for line in _lines(raw)) for raw in replies), replies
+        for ask, raw in zip(asks, replies):
+            lines = _lines(raw)
+            assert lines and all(LINE.match(line) for line in lines), raw
+            first, second = ask.prefix[:-1], "Kai" if ask.prefix == "Ava:" else "Ava"
+            assert [line.split(":")[0] for line in lines] == [(first, second)[k % 2] for k in range(len(lines))]
+            assert len(byte_llm.tokenizer(raw[len(ask.prefix):])["input_ids"]) <= ask.max_new_tokens + 1, raw
+
+
+def test_sampling_keeps_the_tokens_transformers_would():
+    """top_k_top_p is transformers' temperature, top-k and top-p warpers in one, without sorting the
+    whole vocabulary: the same tokens survive with the same scores."""
+    import torch
+    from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+    from podcaster.writer.llm import top_k_top_p
+    torch.manual_seed(0)
+    for spread in (0.5, 3.0, 12.0):     # flat to peaked distributions: top-p keeps many to one
+        scores = torch.randn(4, 5000) * spread
+        scores[1, 100:] = float("-inf")   # a grammar that allows only 100 tokens
+        ids = torch.zeros(4, 1, dtype=torch.long)
+        expected = scores.clone()
+        for warper in (TemperatureLogitsWarper(0.7), TopKLogitsWarper(50), TopPLogitsWarper(0.9)):
+            expected = warper(ids, expected)
+        got = top_k_top_p(0.7, 50, 0.9)(ids, scores.clone())
+        assert torch.equal(torch.isinf(got), torch.isinf(expected))
+        assert torch.allclose(got[~torch.isinf(got)], expected[~torch.isinf(expected)])

@@ -1,10 +1,10 @@
 """Script writing: story clusters -> a two-host Script.
 
-First the notes: per story, its key facts from its reports (facts.py, one batched call). Then one
-LLM call per segment: an opening, one per cluster (the same news from one or more feeds), a sign-off,
-each written from the story's notes under the script grammar (constrain.py), every fact checked
-against the reports (grounding.py), then repaired and trimmed to its word budget (script.py);
-a segment that yields nothing usable is asked for again with another seed.
+First the notes: per story, its key facts from its reports (facts.py, one batched call). Then the
+segments, all in one batched call: an opening, one per cluster (the same news from one or more
+feeds), a sign-off, each written from the story's notes under the script grammar (constrain.py),
+every fact checked against the reports (grounding.py), then repaired and trimmed to its word budget
+(script.py); the segments that yield nothing usable are asked for again, together, with another seed.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from ..types import Cluster, Host, Script, Style, Turn
 from .constrain import script_grammar
 from .facts import as_data, material_words, notes_block, sources_block, take_notes
 from .grounding import Grounds, grounded_turns
-from .llm import LLM
+from .llm import LLM, Ask
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
 
 log = logging.getLogger(__name__)
@@ -99,38 +99,39 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         on_segment(0, len(clusters) + 3)
     # notes first (facts.py): each segment is written from its story's checked notes, or its reports
     notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(4, min(16, max(budget.per_story) // 30)), seed=seed)
-    plan = [("opening", a, [], budget.opening, everything, dict(date_spoken=_spoken_date(day), titles=titles))]
+    if on_segment:
+        on_segment(1, len(clusters) + 3)
+    segments: list[Segment] = []
+
+    def add(kind: str, first: Host, story_ids: list[str], words: int, grounds: Grounds, **values) -> None:
+        request = prompts[kind].format(words=words, a_name=a.name, b_name=b.name, **values)
+        segments.append(Segment(kind, len(segments), (first, b if first is a else a), story_ids, words, grounds,
+                                [{"role": "system", "content": system}, {"role": "user", "content": request}],
+                                min_turns=max(2 if kind == "segment" else 1, values.get("min_turns", 1))))
+
+    add("opening", a, [], budget.opening, everything, date_spoken=_spoken_date(day), titles=titles)
     for i, (cluster, words) in enumerate(zip(clusters, budget.per_story), 1):
         first = a if i % 2 else b
         earlier = Date.fromisoformat(cluster.update_of) if cluster.update_of else None
         update = prompts["update"].format(date_spoken=_spoken_date(earlier),
                                           previously=as_data(cluster.previously, speakers)) if earlier else ""
         grounds = Grounds.of([cluster], show_words | ({_spoken_date(earlier), str(earlier.year)} if earlier else set()))
-        plan.append(("segment", first, [s.id for s in cluster.stories], words, grounds, dict(
+        add("segment", first, [s.id for s in cluster.stories], words, grounds,
             number=i, count=len(clusters), first_name=first.name, update=update,
             material=notes_block(cluster, notes[cluster.id], speakers) if notes[cluster.id] else
             sources_block(cluster, speakers),
-            min_turns=max(2, words // 45))))
-    plan.append(("closing", b, [], budget.closing, everything, dict(titles=titles)))
-
+            min_turns=max(2, words // 45))
+    add("closing", b, [], budget.closing, everything, titles=titles)
+    written = _write_segments(llm, segments, names, seed,
+                              on_done=lambda done: on_segment and on_segment(1 + done, len(segments) + 1))
     turns: list[Turn] = []
     told: list[Cluster] = []
-    for index, (kind, first, story_ids, words, grounds, values) in enumerate(plan):
-        if on_segment:
-            on_segment(index + 1, len(plan) + 1)
-        request = prompts[kind].format(words=words, a_name=a.name, b_name=b.name, **values)
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": request}]
-        second = b if first is a else a
-        segment_turns = _write_segment(llm, messages, (first, second), names, index, story_ids, words, seed,
-                                       grounds, hosts_wanted=2 if kind == "segment" else 1,
-                                       min_turns=values.get("min_turns", 1))
+    for segment, segment_turns in zip(segments, written):
         if not segment_turns:
-            log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", kind, index, ATTEMPTS)
+            log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", segment.kind, segment.index, ATTEMPTS)
             continue
         turns += segment_turns
-        told += [c for c in clusters if story_ids and c.stories[0].id == story_ids[0]]
-    if on_segment:
-        on_segment(len(plan) + 1, len(plan) + 1)
+        told += [c for c in clusters if segment.story_ids and c.stories[0].id == segment.story_ids[0]]
     if not told:
         raise GenerationError(f"the LLM ({llm.name}) wrote no usable segment for any story; try another --llm")
     script = Script(title=f"{SHOW_NAME}, {_spoken_date(day)} {day.year}", date=day.isoformat(),
@@ -139,39 +140,65 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     return script
 
 
-def _write_segment(llm: LLM, messages: list[dict], order: tuple[Host, Host], names: dict[str, str], segment: int,
-                   story_ids: list[str], words: int, seed: int, grounds: Grounds, hosts_wanted: int,
-                   min_turns: int = 1) -> list[Turn]:
-    """Ask until the reply has hosts_wanted hosts talking and at least a third of the words asked,
+@dataclass(frozen=True)
+class Segment:
+    """One part of the show to write: the opening, a story, or the sign-off."""
+    kind: str
+    index: int
+    order: tuple[Host, Host]        # who speaks first, who second
+    story_ids: list[str]
+    words: int
+    grounds: Grounds
+    messages: list[dict]
+    min_turns: int                  # the grammar's: a story needs both hosts and the turns its prompt asks for
+
+    @property
+    def hosts_wanted(self) -> int:
+        return 2 if self.kind == "segment" else 1
+
+    def ask(self) -> Ask:
+        first, second = self.order
+        # the form of the reply: at least min_turns, turns of 12 words on average at most, none longer
+        # than the whole budget
+        grammar = script_grammar(first.name, second.name, max_turns=max(3, math.ceil(self.words * OVER_BUDGET / 12)),
+                                 max_chars=min(MAX_TURN_CHARS, round(self.words * OVER_BUDGET * 7)),
+                                 min_turns=self.min_turns)
+        return Ask(self.messages, prefix=f"{first.name}:", max_new_tokens=int(self.words * 1.7) + 40, grammar=grammar)
+
+
+def _write_segments(llm: LLM, segments: list[Segment], names: dict[str, str], seed: int,
+                    on_done: Callable[[int], None]) -> list[list[Turn]]:
+    """Every segment's turns, written in one batch (llm.chat_many). A segment is asked again, with the
+    others that failed, until its reply has the hosts it wants and at least a third of its words,
     counting only turns whose facts are in the sources (the others are left out and logged);
-    otherwise keep the best try."""
+    otherwise it keeps its best try."""
     def score(turns: list[Turn]) -> tuple[int, int]:
         return len({t.speaker for t in turns}), sum(len(t.text.split()) for t in turns)
 
-    first, second = order
-    # the form of the reply: both hosts in a story, at least the turns the prompt asks for (a small
-    # model otherwise ends a story early), turns of 12 words on average at most, none longer than the
-    # whole budget
-    grammar = script_grammar(first.name, second.name, max_turns=max(3, math.ceil(words * OVER_BUDGET / 12)),
-                             max_chars=min(MAX_TURN_CHARS, round(words * OVER_BUDGET * 7)),
-                             min_turns=max(hosts_wanted, min_turns))
-    best: list[Turn] = []
+    best: list[list[Turn]] = [[] for _ in segments]
+    todo = list(range(len(segments)))
     for attempt in range(ATTEMPTS):
-        raw = llm.chat(messages, prefix=f"{first.name}:", max_new_tokens=int(words * 1.7) + 40,
-                       seed=seed * 1000 + segment * 10 + attempt, grammar=grammar)
-        turns, ungrounded = grounded_turns(parse_turns(raw, names, segment, story_ids), grounds)
-        for turn, facts in ungrounded:
-            log.info("segment %d try %d: left out a line stating what its sources do not (%s): %r", segment,
-                     attempt + 1, ", ".join(facts), turn.text[:100])
-        # repaired again: the neighbours of a line left out may now be one speaker's two turns
-        turns = fit_words(repair_turns(turns), words * OVER_BUDGET, segment)
-        speakers, got = score(turns)
-        if turns and (speakers, got) > score(best):
-            best = turns
-        if speakers >= hosts_wanted and got >= words / 3:
-            return turns
-        log.info("segment %d try %d: %d host(s), %d usable words of %d asked", segment, attempt + 1, speakers,
-                 got, words)
+        raws = llm.chat_many([segments[i].ask() for i in todo], seed=seed * 1000 + 100 * (attempt + 1))
+        retry = []
+        for i, raw in zip(todo, raws):
+            segment = segments[i]
+            turns, ungrounded = grounded_turns(parse_turns(raw, names, segment.index, segment.story_ids), segment.grounds)
+            for turn, facts in ungrounded:
+                log.info("segment %d try %d: left out a line stating what its sources do not (%s): %r",
+                         segment.index, attempt + 1, ", ".join(facts), turn.text[:100])
+            # repaired again: the neighbours of a line left out may now be one speaker's two turns
+            turns = fit_words(repair_turns(turns), segment.words * OVER_BUDGET, segment.index)
+            speakers, got = score(turns)
+            if turns and (speakers, got) > score(best[i]):
+                best[i] = turns
+            if speakers < segment.hosts_wanted or got < segment.words / 3:
+                log.info("segment %d try %d: %d host(s), %d usable words of %d asked", segment.index, attempt + 1,
+                         speakers, got, segment.words)
+                retry.append(i)
+        todo = retry
+        on_done(len(segments) - len(todo) if attempt + 1 < ATTEMPTS else len(segments))
+        if not todo:
+            break
     return best
 
 

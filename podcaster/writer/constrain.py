@@ -71,15 +71,16 @@ def notes_grammar(max_notes: int, max_chars: int) -> str:
                       f"""note: /[A-Za-z0-9"'$£](?:{_CHAR}){{0,{max_chars}}}/"""])
 
 
-def logits_processor(constrained, tokenizer, grammars: list[str], prompt_length: int, max_new_tokens: int):
-    """A transformers LogitsProcessor that lets only each row's grammar's tokens through."""
+def logits_processor(constrained, tokenizer, grammars: list[str | None], prompt_length: int, limits: list[int]):
+    """A transformers LogitsProcessor that lets only each row's grammar's tokens through (a row with no
+    grammar: any token), and ends each row within its own token limit."""
     import llguidance
     import torch
     from transformers import LogitsProcessor
 
-    matchers = [llguidance.LLMatcher(constrained, grammar, log_level=0) for grammar in grammars]
+    matchers = [llguidance.LLMatcher(constrained, grammar, log_level=0) if grammar else None for grammar in grammars]
     for matcher in matchers:
-        if matcher.is_error():
+        if matcher is not None and matcher.is_error():
             raise ValueError(f"grammar: {matcher.get_error()}")
     stops = stop_tokens(tokenizer)
     enders = [ids[0] for ids in (tokenizer.encode(c, add_special_tokens=False) for c in ".!?") if len(ids) == 1]
@@ -87,22 +88,25 @@ def logits_processor(constrained, tokenizer, grammars: list[str], prompt_length:
     class GrammarProcessor(LogitsProcessor):
         def __call__(self, input_ids, scores):
             made = input_ids.shape[1] - prompt_length
-            left = max_new_tokens - made
-            for row, matcher in enumerate(matchers):
-                if made and not matcher.is_stopped() and not matcher.consume_token(int(input_ids[row, -1])):
+            for row, (matcher, limit) in enumerate(zip(matchers, limits)):
+                left = limit - made
+                if made and matcher is not None and not matcher.is_stopped() and not matcher.consume_token(
+                        int(input_ids[row, -1])):
                     raise RuntimeError(f"constrained decoding: {matcher.get_error()}")
                 allowed = torch.zeros(scores.shape[-1], dtype=torch.bool)
-                if matcher.is_stopped():    # the grammar is complete: only the end (a finished row is padded)
-                    allowed[stops] = True
+                if left <= 0 or matcher is not None and matcher.is_stopped():
+                    allowed[stops] = True   # at its limit, or its grammar complete: only the end (then padding)
+                elif matcher is None:
+                    continue
                 else:
                     bias = torch.frombuffer(bytearray(matcher.compute_logit_bias()), dtype=torch.uint8)
                     count = min(bias.numel(), allowed.numel())
                     allowed[:count] = bias[:count] > 0
-                if left <= CLOSE_WINDOW and matcher.is_accepting():
-                    allowed = _only(allowed, stops)
-                elif left <= FORCE_END:
-                    allowed = _only(allowed, enders)
-                scores[row, ~allowed] = float("-inf")
+                    if left <= CLOSE_WINDOW and matcher.is_accepting():
+                        allowed = _only(allowed, stops)
+                    elif left <= FORCE_END:
+                        allowed = _only(allowed, enders)
+                scores[row].masked_fill_(~allowed, float("-inf"))
             return scores
 
     return GrammarProcessor()

@@ -10,13 +10,12 @@ import re
 from ..types import Cluster, Story
 from .constrain import notes_grammar
 from .grounding import Grounds, unsupported
-from .llm import LLM
+from .llm import LLM, Ask
 
 log = logging.getLogger(__name__)
 
 MAX_SOURCE_CHARS = 2500     # of a story's reports in a prompt: enough facts, bounded prefill
 MAX_SOURCES = 3             # reports of one cluster given to the writer (all are cited)
-NOTES_BATCH = 4             # stories whose notes are taken in one generate call
 NOTE_CHARS = 220            # the longest note: one fact, not a paragraph
 TOKENS_PER_NOTE = 48
 
@@ -65,17 +64,14 @@ def take_notes(clusters: list[Cluster], llm: LLM, prompts: dict[str, str], speak
                max_notes: int, seed: int = 0) -> dict[str, list[str]]:
     """cluster id -> its notes, each one stating only what the cluster's reports state (others are
     left out and logged). A cluster may get no notes; the writer then works from its reports."""
-    notes: dict[str, list[str]] = {}
-    for start in range(0, len(clusters), NOTES_BATCH):
-        batch = clusters[start:start + NOTES_BATCH]
-        conversations = [[{"role": "system", "content": prompts["notes_system"]},
-                          {"role": "user", "content": prompts["notes"].format(
-                              max_notes=max_notes, sources=sources_block(c, speakers))}] for c in batch]
-        replies = llm.chat_many(conversations, prefix="- ", max_new_tokens=max_notes * TOKENS_PER_NOTE,
-                                seed=seed * 1000 + start, grammar=notes_grammar(max_notes, NOTE_CHARS))
-        for cluster, reply in zip(batch, replies):
-            notes[cluster.id] = _checked_notes(reply, Grounds.of([cluster], set()), cluster.title, max_notes)
-    return notes
+    grammar = notes_grammar(max_notes, NOTE_CHARS)
+    asks = [Ask([{"role": "system", "content": prompts["notes_system"]},
+                 {"role": "user", "content": prompts["notes"].format(max_notes=max_notes,
+                                                                     sources=sources_block(c, speakers))}],
+                prefix="- ", max_new_tokens=max_notes * TOKENS_PER_NOTE, grammar=grammar) for c in clusters]
+    replies = llm.chat_many(asks, seed=seed * 1000)   # in batches: one generate call serves several stories
+    return {cluster.id: _checked_notes(reply, Grounds.of([cluster], set()), cluster.title, max_notes)
+            for cluster, reply in zip(clusters, replies)}
 
 
 def _checked_notes(reply: str, grounds: Grounds, title: str, max_notes: int) -> list[str]:
