@@ -194,31 +194,33 @@ def llm_rows(spec: str | None, device: str, tokens: int, repeats: int) -> list[R
 
 def tts_rows(opts: EpisodeOptions, device: str, turns: list, repeats: int) -> list[Row]:
     """The lines of the episode just made, spoken as the product speaks them (render_turns, no cache)
-    against the naive way: each line on its own through the engine, as the peers do."""
+    against the naive way: each line on its own, one at a time, all cores on it, as the peers do."""
     from .speech import load_tts, pick_voice, render_turns
     from .speech.speakable import speakable
     engine = load_tts(opts.tts, opts.runtime, device)
+    alone = engine if engine.streams == 1 else load_tts(opts.tts, opts.runtime, device, streams=1)
     hosts = {key: load_host(key) for key in (opts.host_a, opts.host_b)}
     style = load_style(opts.style)
     voices = {key: pick_voice(host, engine) for key, host in hosts.items()}
     speeds = {key: style.speed * host.speed for key, host in hosts.items()}
 
-    def naive() -> float:
-        return sum(engine.synthesize(speakable(t.text), voices[t.speaker], speeds[t.speaker]).size for t in turns)
+    def naive(lines: list) -> float:
+        return sum(alone.synthesize(speakable(t.text), voices[t.speaker], speeds[t.speaker]).size for t in lines)
 
-    def ours() -> float:
-        return sum(line.samples.size for line in render_turns(turns, hosts, voices, style, engine))
+    def ours(lines: list) -> float:
+        return sum(line.samples.size for line in render_turns(lines, hosts, voices, style, engine))
 
-    naive()                                                 # warm-up
     rates = {}
     for way, speak in (("product", ours), ("naive", naive)):
+        speak(turns[:engine.streams])                       # warm-up: every session once
         walls, samples = [], 0
         for _ in range(repeats):
             start = time.perf_counter()
-            samples = speak()
+            samples = speak(turns)
             walls.append(time.perf_counter() - start)
         rates[way] = samples / engine.sample_rate / statistics.median(walls)
-    return [Row("TTS", f"{engine.name}", f"{engine.model}; {len(turns)} lines of the episode, median of {repeats}"),
+    return [Row("TTS", f"{engine.name}", f"{engine.model}, {engine.streams} line(s) at once; {len(turns)} lines of "
+                                         f"the episode, median of {repeats}"),
             Row("  real-time factor, product", f"{rates['product']:.2f}x",
                 f"{rates['product'] / rates['naive']:.2f}x the naive way"),
             Row("  real-time factor, naive (one line at a time)", f"{rates['naive']:.2f}x")]

@@ -62,3 +62,22 @@ def test_onnx_runtime_keeps_every_chunk_of_a_long_line():
     short = engine.synthesize("Sentence number one of a long line keeps going with more words to say.", "jm_kumo", 1.0)
     long = engine.synthesize(LONG, "jm_kumo", 1.0)
     assert len(long) > 9 * len(short)
+
+
+@offline
+def test_onnx_runtime_speaks_two_lines_at_once_each_as_it_sounds_alone():
+    """On a CPU two ONNX sessions speak two lines at once (BENCHMARKS.md): every line still gets its
+    own audio, the same samples as when spoken alone, in script order."""
+    from podcaster.speech.speakable import speakable
+    engine = load_tts(None, "onnx", "cpu", streams=2)
+    assert engine.streams == 2
+    texts = ["Good morning.", "The ferry crossed the bay in eighteen minutes, a record for the line.",
+             "Thanks, Ava.", "Rain is due tonight, and the wind picks up after midnight."]
+    turns = [Turn(("ava", "kai")[i % 2], text, [], 0) for i, text in enumerate(texts)]
+    hosts, style = {"ava": load_host("ava"), "kai": load_host("kai")}, load_style("morning")
+    voices = {"ava": "jf_alpha", "kai": "jm_kumo"}
+    lines = render_turns(turns, hosts, voices, style, engine)
+    assert [line.turn for line in lines] == turns
+    for line, turn in zip(lines, turns):
+        alone = engine.synthesize(speakable(turn.text), voices[turn.speaker], style.speed * hosts[turn.speaker].speed)
+        assert np.array_equal(line.samples, alone)

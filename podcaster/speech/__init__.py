@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import GenerationError, model_fault
 from ..types import Host, LineAudio, Lexicon, Style, Turn
@@ -34,12 +35,16 @@ def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, st
     log.info("speech: %d lines, %d from the cache, %d to render", len(turns), len(found), len(turns) - len(found))
     allowed = max(1, int(len(turns) * UNSPOKEN_SHARE))
     lines, failed = [], []
-    for i, turn in enumerate(turns):
-        if on_line:
-            on_line(i, len(turns))
-        audio = found.get(i)
-        if audio is None:
-            audio = _synthesize(engine, said[i], voices[turn.speaker], style.speed * hosts[turn.speaker].speed, i)
+    # engine.streams lines are spoken at once; the results come back in script order
+    pool = ThreadPoolExecutor(max_workers=engine.streams, thread_name_prefix="tts")
+    try:
+        spoken = pool.map(lambda i: _synthesize(engine, said[i], voices[turns[i].speaker],
+                                                style.speed * hosts[turns[i].speaker].speed, i),
+                          [i for i in range(len(turns)) if i not in found])
+        for i, turn in enumerate(turns):
+            if on_line:
+                on_line(i, len(turns))
+            audio = found[i] if i in found else next(spoken)
             if isinstance(audio, str):
                 failed.append(f"line {i + 1}: {audio}")
                 log.warning("line %d (%s) left out: the TTS failed on it %d times: %s", i + 1,
@@ -48,9 +53,11 @@ def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, st
                     raise GenerationError(f"the TTS ({engine.name}) failed on {len(failed)} of {len(turns)} lines "
                                           f"({failed[0]}); the log has each one")
                 continue
-            if cache:
+            if cache and i not in found:
                 cache.put(keys[i], audio)
-        lines.append(LineAudio(turn, audio, engine.sample_rate))
+            lines.append(LineAudio(turn, audio, engine.sample_rate))
+    finally:
+        pool.shutdown(cancel_futures=True)    # on an error or Ctrl-C: only the lines being spoken finish
     if on_line:
         on_line(len(turns), len(turns))
     return lines

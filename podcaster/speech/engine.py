@@ -16,6 +16,7 @@ class TTSEngine(Protocol):
     weights: str        # which weight and voice files exactly (path, size, mtime), for the line cache
     sample_rate: int
     device: str         # "cpu" or "cuda"
+    streams: int        # lines it speaks at once (synthesize may be called from that many threads)
 
     def voices(self) -> list[str]: ...
 
@@ -45,12 +46,13 @@ def pick_voice(host: Host, engine: TTSEngine) -> str:
                       f"but the loaded voice pack ({engine.model}) has only: {', '.join(sorted(available))}")
 
 
-def load_tts(spec: str | None, runtime: str, device: str) -> TTSEngine:
+def load_tts(spec: str | None, runtime: str, device: str, streams: int | None = None) -> TTSEngine:
     """Load Kokoro-82M on the chosen runtime: torch (GPU or CPU) or onnx (CPU).
 
-    runtime 'auto' takes torch on a CUDA GPU when its weights are at hand, else onnx.
+    runtime 'auto' takes torch on a CUDA GPU when its weights are at hand, else onnx. streams: lines
+    spoken at once (None: what pays off on this runtime; 1: one line at a time, as the peers do).
     """
     from . import kokoro
     if runtime == "auto":
         runtime = kokoro.auto_runtime(spec, device)
-    return kokoro.RUNTIMES[runtime](spec, device)
+    return kokoro.RUNTIMES[runtime](spec, device, streams)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
+import queue
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 24_000
 LANG = "en-us"
 PIECE_PAUSE_S = 0.15     # between the pieces of one long line, where punctuation split it
+STREAMS = 2              # ONNX sessions speaking at once on a CPU (measured on 2 cores only)
 
 
 def _drop_word_count_warnings(record: logging.LogRecord) -> bool:
@@ -54,24 +58,46 @@ def new_kmodel(config: dict | Path, weights: Path):
 
 
 class KokoroOnnx:
-    """kokoro-onnx on ONNX Runtime (CPU): the offline int8 weights or a local .onnx file."""
+    """kokoro-onnx on ONNX Runtime (CPU): the offline int8 weights or a local .onnx file.
+
+    It keeps `streams` sessions, each with its share of the cores, and speaks that many lines at
+    once: one session keeps two cores only partly busy on the graph's many small int8 steps
+    (BENCHMARKS.md, "speech"). The engine is safe to call from that many threads."""
     name = "kokoro-onnx"
     sample_rate = SAMPLE_RATE
     device = "cpu"      # the CPU build of ONNX Runtime
 
-    def __init__(self, model_path: Path, voices_path: Path):
+    def __init__(self, model_path: Path, voices_path: Path, streams: int | None = None):
+        import onnxruntime as ort
         from kokoro_onnx import Kokoro
+        from kokoro_onnx.session import resolve_providers
         _quiet_phonemizer()
         self.model = model_path.name
         self.weights = files_identity(model_path, voices_path)
-        self.kokoro = Kokoro(str(model_path), str(voices_path))
+        cores = len(os.sched_getaffinity(0))
+        self.streams = streams or min(STREAMS, cores)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, cores // self.streams)
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(self.streams):
+            session = ort.InferenceSession(str(model_path), options, providers=resolve_providers())
+            self._idle.put(Kokoro.from_session(session, str(voices_path)))
+        self._espeak = threading.Lock()     # espeak-ng keeps global state: one text at a time
 
     def voices(self) -> list[str]:
-        return list(self.kokoro.get_voices())
+        kokoro = self._idle.get()
+        self._idle.put(kokoro)
+        return list(kokoro.get_voices())
 
     def synthesize(self, text: str, voice: str, speed: float) -> np.ndarray:
-        audio, _ = self.kokoro.create(text, voice=voice, speed=speed, lang=LANG,
-                                      sentence_pause=PIECE_PAUSE_S, clause_pause=PIECE_PAUSE_S)
+        kokoro = self._idle.get()
+        try:
+            with self._espeak:
+                phonemes = kokoro.tokenizer.phonemize(text, LANG)
+            audio, _ = kokoro.create(phonemes, voice=voice, speed=speed, lang=LANG, is_phonemes=True,
+                                     sentence_pause=PIECE_PAUSE_S, clause_pause=PIECE_PAUSE_S)
+        finally:
+            self._idle.put(kokoro)
         return np.asarray(audio, dtype=np.float32)
 
 
@@ -80,6 +106,7 @@ class KokoroTorch:
     the offline int8 ONNX weights converted to a folder (speech/convert.py)."""
     name = "kokoro-torch"
     sample_rate = SAMPLE_RATE
+    streams = 1         # one line at a time
 
     def __init__(self, folder_or_id: str, config: Path, weights: Path, voices: dict[str, object], device: str):
         self.model = folder_or_id
@@ -161,7 +188,7 @@ def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
     return name, config, weights, voices
 
 
-def load_torch(spec: str | None, device: str) -> KokoroTorch:
+def load_torch(spec: str | None, device: str, streams: int | None = None) -> KokoroTorch:
     if importlib.util.find_spec("kokoro") is None:
         raise ModelError("the torch runtime needs the kokoro package: pip install 'podcaster[gpu]'")
     name, config, weights, voices = _torch_files(spec)
@@ -172,7 +199,7 @@ def load_torch(spec: str | None, device: str) -> KokoroTorch:
     return engine
 
 
-def load_onnx(spec: str | None, device: str) -> KokoroOnnx:
+def load_onnx(spec: str | None, device: str, streams: int | None = None) -> KokoroOnnx:
     if spec:
         path = Path(spec).expanduser()
         onnx = path if path.suffix == ".onnx" else min(path.glob("*.onnx"), default=None) if path.is_dir() else None
@@ -186,8 +213,8 @@ def load_onnx(spec: str | None, device: str) -> KokoroOnnx:
         onnx, voices = files
     if device == "cuda":
         log.warning("the onnx runtime runs Kokoro on the CPU; use --runtime torch for the GPU")
-    engine = KokoroOnnx(onnx, voices)
-    log.info("TTS: Kokoro %s on onnxruntime/cpu", onnx.name)
+    engine = KokoroOnnx(onnx, voices, streams)
+    log.info("TTS: Kokoro %s on onnxruntime/cpu, %d lines at once", onnx.name, engine.streams)
     return engine
 
 
