@@ -23,7 +23,7 @@ from pathlib import Path
 from . import __version__
 from .config import EpisodeOptions, cache_dir, load_host, load_style
 from .errors import NoStoriesError
-from .models import resolve_device
+from .models import resolve_device, usable_cores
 
 # the writer's kind of request, long enough that the prompt is not the whole cost
 PROMPT = ("Two radio hosts talk about a solar ferry line that opened across a bay: how many passengers "
@@ -93,7 +93,7 @@ def machine_rows(device: str) -> list[Row]:
     except (OSError, StopIteration):
         pass
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else 0
-    rows = [Row("machine", f"{cpu}, {len(os.sched_getaffinity(0))} cores, {ram:.0f} GiB",
+    rows = [Row("machine", f"{cpu}, {usable_cores()} cores, {ram:.0f} GiB",
                 f"{platform.system()} {platform.release()}"),
             Row("software", f"podcaster {__version__}, torch {torch.__version__}", f"Python {platform.python_version()}")]
     if device == "cuda":

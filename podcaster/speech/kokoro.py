@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import queue
 import threading
 from pathlib import Path
@@ -74,7 +73,7 @@ class KokoroOnnx:
         _quiet_phonemizer()
         self.model = model_path.name
         self.weights = files_identity(model_path, voices_path)
-        cores = len(os.sched_getaffinity(0))
+        cores = models.usable_cores()
         self.streams = streams or min(STREAMS, cores)
         options = ort.SessionOptions()
         options.intra_op_num_threads = max(1, cores // self.streams)
