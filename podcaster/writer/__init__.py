@@ -158,8 +158,8 @@ class Segment:
 
     def ask(self) -> Ask:
         first, second = self.order
-        # the form of the reply: at least min_turns, turns of 12 words on average at most, none longer
-        # than the whole budget
+        # the form of the reply: at least min_turns (a small model otherwise ends a story early), turns
+        # of 12 words on average at most, none longer than the whole budget
         grammar = script_grammar(first.name, second.name, max_turns=max(3, math.ceil(self.words * OVER_BUDGET / 12)),
                                  max_chars=min(MAX_TURN_CHARS, round(self.words * OVER_BUDGET * 7)),
                                  min_turns=self.min_turns)
