@@ -13,7 +13,8 @@ from conftest import ROOT
 
 DAY = ROOT / "tests" / "fixtures" / "days" / "2026-11-23"
 MEASURES = ["episode, end to end", "feeds and story choice", "script (LLM)", "speech (TTS)",
-            "mix, master and publish", "tokens/s, product (int8 linear layers)", "tokens/s, naive (bf16 generate)",
+            "mix, master and publish", "tokens/s, product (int8 linear layers)", "tokens/s, product, 5 replies at once",
+            "tokens/s, naive (bf16 generate)",
             "real-time factor, product", "real-time factor, naive (one line at a time)", "peak resident memory"]
 
 
@@ -30,6 +31,7 @@ def test_bench_prints_every_stage_and_the_naive_ratios_and_touches_nothing(tiny_
         assert measure in rows, f"{measure!r} missing from:\n{done.output}"
         assert re.match(r"[\d.]+", rows[measure][0]), rows[measure]
     assert float(rows["tokens/s, product (int8 linear layers)"][0]) > 0
+    assert float(rows["tokens/s, product, 5 replies at once"][0]) > 0
     assert re.search(r"[\d.]+x the naive way", rows["real-time factor, product"][1])
     assert "cpu" in rows["device"][0]
     assert not home.exists() or not any(home.rglob("*"))     # no history, episode or log of the user's
