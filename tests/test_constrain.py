@@ -98,3 +98,15 @@ def test_sampling_keeps_the_tokens_transformers_would():
         got = top_k_top_p(0.7, 50, 0.9)(ids, scores.clone())
         assert torch.equal(torch.isinf(got), torch.isinf(expected))
         assert torch.allclose(got[~torch.isinf(got)], expected[~torch.isinf(expected)])
+
+
+def test_a_row_cut_at_its_limit_mid_sentence_lets_the_others_go_on(byte_llm):
+    """A row whose token limit comes before its grammar can end is stopped there (its reply is cut),
+    while the longer rows of the batch keep writing in their form."""
+    grammar = script_grammar("Ava", "Kai", max_turns=3, max_chars=60)
+    asks = [Ask(MESSAGES, prefix="Ava:", max_new_tokens=1, grammar=grammar),     # one token: no sentence ends
+            Ask(MESSAGES, prefix="Ava:", max_new_tokens=60, grammar=grammar)]
+    for seed in range(5):
+        short, long = byte_llm.chat_many(asks, seed=seed)
+        assert len(byte_llm.tokenizer(short[len("Ava:"):])["input_ids"]) <= 2, short
+        assert all(LINE.match(line) for line in _lines(long)), long

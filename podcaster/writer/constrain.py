@@ -90,8 +90,9 @@ def logits_processor(constrained, tokenizer, grammars: list[str | None], prompt_
             made = input_ids.shape[1] - prompt_length
             for row, (matcher, limit) in enumerate(zip(matchers, limits)):
                 left = limit - made
-                if made and matcher is not None and not matcher.is_stopped() and not matcher.consume_token(
-                        int(input_ids[row, -1])):
+                # past its limit a row has been ended by force, maybe mid-sentence: its grammar reads no more
+                if made and left >= 0 and matcher is not None and not matcher.is_stopped() and \
+                        not matcher.consume_token(int(input_ids[row, -1])):
                     raise RuntimeError(f"constrained decoding: {matcher.get_error()}")
                 allowed = torch.zeros(scores.shape[-1], dtype=torch.bool)
                 if left <= 0 or matcher is not None and matcher.is_stopped():
