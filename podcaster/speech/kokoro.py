@@ -80,13 +80,13 @@ class KokoroOnnx:
         self._idle: queue.SimpleQueue = queue.SimpleQueue()
         for _ in range(self.streams):
             session = ort.InferenceSession(str(model_path), options, providers=resolve_providers())
-            self._idle.put(Kokoro.from_session(session, str(voices_path)))
+            kokoro = Kokoro.from_session(session, str(voices_path))
+            self._idle.put(kokoro)
+        self._voices = list(kokoro.get_voices())    # the same voices file for every session
         self._espeak = threading.Lock()     # espeak-ng keeps global state: one text at a time
 
     def voices(self) -> list[str]:
-        kokoro = self._idle.get()
-        self._idle.put(kokoro)
-        return list(kokoro.get_voices())
+        return self._voices
 
     def synthesize(self, text: str, voice: str, speed: float) -> np.ndarray:
         kokoro = self._idle.get()
