@@ -68,8 +68,8 @@ def llm_rows(tokens: int, repeats: int) -> list[tuple[str, str, str]]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from podcaster import models
-    from podcaster.writer.llm import _converted_gguf
-    source = _converted_gguf(models.offline_llm_gguf())
+    from podcaster.writer.convert import converted_gguf
+    source = converted_gguf(models.offline_llm_gguf())
     tokenizer = AutoTokenizer.from_pretrained(source)
     text = demo_text_ids(tokenizer)
     rows, base = [], None

@@ -165,6 +165,28 @@ def test_instructions_inside_articles_are_not_followed(model_cache, monkeypatch)
     assert {c.id for c in script.clusters} == {c.id for c in clusters}      # the news is still told
 
 
+def test_the_gguf_conversion_holds_exactly_the_weights_transformers_reads_from_it(model_cache, monkeypatch):
+    """The offline LLM is converted tensor by tensor (to keep the first run's memory low): every
+    weight equals what transformers' own GGUF loader makes of the same file, and so does the config."""
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoConfig, AutoModelForCausalLM, GgufConfig
+    from podcaster.writer.convert import converted_gguf
+    monkeypatch.setenv("PODCASTER_CACHE", model_cache)
+    gguf = models.offline_llm_gguf()
+    folder = converted_gguf(gguf)
+    reference = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.bfloat16,
+                                                     quantization_config=GgufConfig(dequantize=True))
+    weights = reference.state_dict()
+    index = json.loads((folder / "model.safetensors.index.json").read_text())["weight_map"]
+    assert set(weights) - set(index) == {"lm_head.weight"} and reference.config.tie_word_embeddings
+    for name, file in index.items():
+        with safe_open(folder / file, "pt") as shard:
+            assert torch.equal(shard.get_tensor(name), weights[name]), name
+    ours = AutoConfig.from_pretrained(folder).to_dict()
+    assert ours == {**reference.config.to_dict(), "_name_or_path": ours["_name_or_path"]}
+
+
 def check_episode(out):
     """What a listener relies on: one MP3 of about the asked length with its script beside it, every
     story told, two clearly different voices, broadcast loudness, a chapter per story."""

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import models
-from ..config import cache_dir
 from ..errors import ModelError, model_fault
 from . import constrain
+from .convert import converted_gguf
 
 log = logging.getLogger(__name__)
 
@@ -118,34 +116,6 @@ def resolve_llm(spec: str | None, device: str) -> str:
                      f"{models.OFFLINE_HINT}, or pass --llm with a local folder or .gguf file")
 
 
-def _converted_gguf(path: Path) -> Path:
-    """Dequantise a GGUF once into a bf16 safetensors folder in the cache; later loads take seconds."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
-    stat = path.stat()
-    # in small shards: loading maps each file, and a file is let go of only when all its tensors are
-    target = cache_dir() / "models" / f"{path.stem}-{stat.st_size}-bf16-shards"
-    if (target / "config.json").is_file():
-        return target
-    # the one-file layout of earlier versions goes: the shards replace it
-    shutil.rmtree(target.with_name(f"{path.stem}-{stat.st_size}-bf16"), ignore_errors=True)
-    log.info("converting %s to bf16 safetensors (once, about a minute)", path.name)
-    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
-        # dequantize: plain bf16 layers that save_pretrained can write (packed GGUF layers cannot be saved)
-        model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.bfloat16,
-                                                     quantization_config=GgufConfig(dequantize=True))
-        model.save_pretrained(tmp, max_shard_size="200MB")
-        tokenizer.save_pretrained(tmp)
-        os.replace(tmp, target)
-    except Exception as e:
-        raise ModelError(f"could not read GGUF file {path}: {e}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
-
-
 def llm_source(spec: str | None, device: str) -> tuple[str, str | Path]:
     """(name, what from_pretrained reads): an HF id, a folder, or a GGUF file's bf16 conversion."""
     name = resolve_llm(spec, device)
@@ -153,7 +123,7 @@ def llm_source(spec: str | None, device: str) -> tuple[str, str | Path]:
     if path.suffix == ".gguf":
         if not path.is_file():
             raise ModelError(f"--llm {name}: no such GGUF file")
-        return name, _converted_gguf(path)
+        return name, converted_gguf(path)
     if path.exists() and not path.is_dir():
         raise ModelError(f"--llm {name}: expected a Hugging Face id, a model folder or a .gguf file")
     return name, path if path.is_dir() else name

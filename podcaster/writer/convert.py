@@ -1,0 +1,112 @@
+"""A GGUF file dequantised once into a bf16 safetensors folder in the cache, one tensor at a time.
+
+transformers' own GGUF loader dequantises the whole model into memory before it can save it
+(about 5 GiB at the peak for a 1.5B model). Here transformers still names the tensors (its GGUF
+name map and per-architecture fixes), but each tensor is read from the mapped file, dequantised,
+written to its shard and let go: the peak stays near one shard and the largest tensor.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from ..config import cache_dir
+from ..errors import ModelError
+from ..models import check_free_space
+
+log = logging.getLogger(__name__)
+
+SHARD_BYTES = 200_000_000   # loading maps each shard; a shard is let go of only when all its tensors are
+
+
+def converted_gguf(path: Path) -> Path:
+    """The bf16 folder for this GGUF file (converted on first use; later loads take seconds)."""
+    stat = path.stat()
+    target = cache_dir() / "models" / f"{path.stem}-{stat.st_size}-bf16-shards"
+    if (target / "config.json").is_file():
+        return target
+    # the one-file layout of earlier versions goes: the shards replace it
+    shutil.rmtree(target.with_name(f"{path.stem}-{stat.st_size}-bf16"), ignore_errors=True)
+    log.info("converting %s to bf16 safetensors (once, about a minute)", path.name)
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    try:
+        _convert(path, tmp)
+        os.replace(tmp, target)
+    except ModelError:
+        raise
+    except Exception as e:
+        raise ModelError(f"could not convert GGUF file {path}: {e}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _convert(path: Path, folder: Path) -> None:
+    import numpy as np
+    import torch
+    from gguf import GGUFReader, dequantize
+    from safetensors.torch import save_file
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+    from transformers.modeling_gguf_pytorch_utils import (TENSOR_PROCESSORS, TensorProcessor,
+                                                          get_gguf_hf_weights_map, read_field)
+
+    config = AutoConfig.from_pretrained(path.parent, gguf_file=path.name)
+    with torch.device("meta"):      # the model's parameter names, without its memory
+        skeleton = AutoModelForCausalLM.from_config(config)
+    reader = GGUFReader(path)
+    architecture = read_field(reader, "general.architecture")[0]
+    processor = TENSOR_PROCESSORS.get(architecture, TensorProcessor)(config=config.to_dict())
+    hf_names = get_gguf_hf_weights_map(skeleton, processor)
+    tensors = reader.tensors
+    sizes = [int(t.n_elements) * 2 for t in tensors]    # bf16
+    check_free_space(folder.parent, sum(sizes), f"converting {path.name}")
+    shards = _plan_shards(sizes)
+    folder.mkdir(parents=True)
+
+    # some architectures' processors merge several GGUF tensors into one (MoE experts): they keep
+    # those here until the end, and they go into a last shard of their own
+    merged = {"tensors": {}}
+    weight_map, total = {}, 0
+
+    def save(file: str, shard: dict) -> None:
+        nonlocal total
+        if not shard:
+            return
+        shard = {name: tensor.to(torch.bfloat16) for name, tensor in shard.items()}
+        save_file(shard, folder / file, metadata={"format": "pt"})
+        weight_map.update(dict.fromkeys(shard, file))
+        total += sum(tensor.nbytes for tensor in shard.values())
+
+    for number, members in enumerate(shards, 1):
+        shard = {}
+        for index in members:
+            tensor = tensors[index]
+            result = processor.process(weights=dequantize(tensor.data, tensor.tensor_type), name=tensor.name,
+                                       tensor_key_mapping=hf_names, parsed_parameters=merged)
+            if result.name in hf_names:     # not: precomputed rope tables that transformers rebuilds
+                weights = torch.from_numpy(np.require(result.weights, np.float32, "W"))
+                shard[hf_names[result.name]] = weights.to(torch.bfloat16)
+        save(f"model-{number:05d}.safetensors", shard)
+    if merged["tensors"]:
+        save("model-merged.safetensors", merged["tensors"])
+    (folder / "model.safetensors.index.json").write_text(
+        json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2))
+    config.architectures, config.dtype = [type(skeleton).__name__], torch.bfloat16
+    config.save_pretrained(folder)
+    GenerationConfig.from_model_config(config).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name).save_pretrained(folder)
+
+
+def _plan_shards(sizes: list[int]) -> list[list[int]]:
+    """Tensor indexes grouped in file order into shards of at most SHARD_BYTES (a bigger tensor alone)."""
+    shards, current, used = [], [], 0
+    for index, size in enumerate(sizes):
+        if current and used + size > SHARD_BYTES:
+            shards.append(current)
+            current, used = [], 0
+        current.append(index)
+        used += size
+    return shards + [current] if current else shards
