@@ -44,6 +44,59 @@ def test_render_turns_gives_one_audio_per_turn(tiny_kokoro):
     assert all(line.sample_rate == 24_000 and line.samples.dtype == np.float32 and line.samples.size for line in lines)
 
 
+def test_torch_runtime_speaks_lines_in_batches_each_in_script_order(tiny_kokoro, monkeypatch):
+    """With streams > 1 (a GPU's default) the torch runtime decodes the pieces that several lines
+    wait for in one batch: every line still comes back in script order with the length it has
+    when spoken alone (durations do not depend on the batch)."""
+    from podcaster.speech import batch
+    sizes = []
+    forward_batch = batch.forward_batch
+    monkeypatch.setattr(batch, "forward_batch", lambda model, ids, *rest: sizes.append(len(ids)) or
+                        forward_batch(model, ids, *rest))
+    engine = load_tts(str(tiny_kokoro), "torch", "cpu", streams=3)
+    texts = ["Good morning.", "The ferry crossed the bay in eighteen minutes.", "Thanks.",
+             "Rain is due tonight, and the wind picks up after midnight, so take a coat.", "Back to you."]
+    turns = [Turn(("ava", "kai")[i % 2], text, [], 0) for i, text in enumerate(texts)]
+    hosts, style = {"ava": load_host("ava"), "kai": load_host("kai")}, load_style("morning")
+    voices = {"ava": "af_heart", "kai": "am_michael"}
+    lines = render_turns(turns, hosts, voices, style, engine)
+    assert [line.turn for line in lines] == turns and max(sizes) > 1
+    alone = load_tts(str(tiny_kokoro), "torch", "cpu", streams=1)
+    from podcaster.speech.speakable import speakable
+    for line, turn in zip(lines, turns):
+        speed = style.speed * hosts[turn.speaker].speed
+        assert len(line.samples) == len(alone.synthesize(speakable(turn.text), voices[turn.speaker], speed))
+
+
+def test_combined_calls_each_get_their_own_result_or_the_batchs_error():
+    import threading
+    from podcaster.speech.engine import Combiner
+    batches = []
+
+    def run(items):
+        batches.append(len(items))
+        if "bad" in items:
+            raise ValueError("a bad item")
+        return [item.upper() for item in items]
+
+    combine, results = Combiner(run, limit=4), {}
+
+    def call(item):
+        try:
+            results[item] = combine(item)
+        except ValueError as e:
+            results[item] = e
+
+    threads = [threading.Thread(target=call, args=(f"line {i}",)) for i in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {f"line {i}": f"LINE {i}" for i in range(10)} and sum(batches) == 10 and max(batches) <= 4
+    with pytest.raises(ValueError, match="a bad item"):
+        combine("bad")
+
+
 offline = pytest.mark.skipif(models.offline_kokoro_files() is None, reason="offline Kokoro set not installed")
 
 

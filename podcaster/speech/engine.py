@@ -1,6 +1,7 @@
 """The TTS engine interface and the registry that loads one."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +23,43 @@ class TTSEngine(Protocol):
 
     def synthesize(self, text: str, voice: str, speed: float) -> np.ndarray:
         """The whole text as float32 mono samples; long text is split and every chunk kept."""
+
+
+class Combiner:
+    """Calls from several threads answered together: whichever caller finds no batch running runs
+    `run` on up to `limit` waiting items (its own among them, or first the ones before it) and
+    hands each caller its result, or the batch's exception."""
+
+    def __init__(self, run, limit: int):
+        self._run, self._limit = run, limit
+        self._cond = threading.Condition()
+        self._waiting: list[dict] = []
+        self._running = False
+
+    def __call__(self, item):
+        call = {"item": item}
+        with self._cond:
+            self._waiting.append(call)
+            while "result" not in call and "error" not in call:
+                if self._running:
+                    self._cond.wait()
+                    continue
+                batch, self._waiting = self._waiting[:self._limit], self._waiting[self._limit:]
+                self._running = True
+                self._cond.release()
+                try:
+                    outcome = {"results": self._run([c["item"] for c in batch])}
+                except BaseException as e:      # every caller in the batch gets it, as a lone call would
+                    outcome = {"error": e}
+                finally:
+                    self._cond.acquire()
+                    self._running = False
+                for i, c in enumerate(batch):
+                    c.update({"error": outcome["error"]} if "error" in outcome else {"result": outcome["results"][i]})
+                self._cond.notify_all()
+        if "error" in call:
+            raise call["error"]
+        return call["result"]
 
 
 def files_identity(*paths: Path) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import models
 from ..errors import ModelError
-from .engine import files_identity
+from .engine import Combiner, files_identity
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,8 @@ SAMPLE_RATE = 24_000
 LANG = "en-us"
 PIECE_PAUSE_S = 0.15     # between the pieces of one long line, where punctuation split it
 STREAMS = 2              # ONNX sessions speaking at once on a CPU (measured on 2 cores only)
+GPU_BATCH = 8            # pieces of speech decoded together on a GPU (speech/batch.py)
+BATCH_PHONEMES = 2_000   # rows x longest row in one batch: a bound on its activations' memory
 
 
 def _drop_word_count_warnings(record: logging.LogRecord) -> bool:
@@ -102,12 +104,16 @@ class KokoroOnnx:
 
 class KokoroTorch:
     """The `kokoro` package's KModel in torch: hexgrad/Kokoro-82M from the hub, a local folder, or
-    the offline int8 ONNX weights converted to a folder (speech/convert.py)."""
+    the offline int8 ONNX weights converted to a folder (speech/convert.py).
+
+    It takes `streams` lines at once (GPU_BATCH on a GPU, one on a CPU, where the decoder already
+    keeps the cores busy): the pieces of speech that callers on that many threads are waiting for
+    are decoded together in one batch (speech/batch.py), each as it sounds alone."""
     name = "kokoro-torch"
     sample_rate = SAMPLE_RATE
-    streams = 1         # one line at a time
 
-    def __init__(self, folder_or_id: str, config: Path, weights: Path, voices: dict[str, object], device: str):
+    def __init__(self, folder_or_id: str, config: Path, weights: Path, voices: dict[str, object], device: str,
+                 streams: int | None = None):
         self.model = folder_or_id
         self.weights = files_identity(config, weights) + "|voices:" + ",".join(
             f"{name}={files_identity(pack) if isinstance(pack, (str, Path)) else 'built-in'}"
@@ -117,6 +123,9 @@ class KokoroTorch:
         self.tokenizer = _tokenizer()
         self.tokenizer.vocab = self.kmodel.vocab
         self._voices = voices   # name -> [510, 1, 256] voice pack: an array, a .pt path, or a callable giving one
+        self.streams = streams or (GPU_BATCH if device == "cuda" else 1)
+        self._decode = Combiner(self._forward, self.streams)
+        self._espeak = threading.Lock()     # espeak-ng and the voice-pack cache are shared by the threads
 
     def voices(self) -> list[str]:
         return sorted(self._voices)
@@ -133,25 +142,51 @@ class KokoroTorch:
         return pack
 
     def synthesize(self, text: str, voice: str, speed: float) -> np.ndarray:
-        import torch
         from kokoro_onnx.chunker import split_phonemes
         from kokoro_onnx.config import MAX_PHONEME_LENGTH
         from kokoro_onnx.trim import trim
-        pack = self._voice_pack(voice)
-        phonemes = " ".join(self.tokenizer.phonemize(text, LANG).split())
+        with self._espeak:
+            pack = self._voice_pack(voice)
+            phonemes = " ".join(self.tokenizer.phonemize(text, LANG).split())
         pieces = []
         for piece in split_phonemes(phonemes, MAX_PHONEME_LENGTH):
             tokens = self.tokenizer.tokenize(piece)
             if not tokens:
                 continue
-            ids = torch.tensor([[0, *tokens, 0]], dtype=torch.long, device=self.device)
-            ref_s = pack[min(len(tokens), len(pack)) - 1].to(self.device)
-            audio, _ = self.kmodel.forward_with_tokens(ids, ref_s, speed)
+            audio = self._decode(([0, *tokens, 0], pack[min(len(tokens), len(pack)) - 1], speed))
             audio, _ = trim(audio.float().cpu().numpy().ravel())
             pieces += [audio, np.zeros(int(PIECE_PAUSE_S * SAMPLE_RATE), np.float32)]
         if not pieces:
             raise ValueError(f"nothing to say in {text[:40]!r}")
         return np.concatenate(pieces[:-1]).astype(np.float32)
+
+    def _forward(self, rows: list[tuple[list[int], object, float]]) -> list:
+        """Audio for pieces given as (token ids, style vector, speed): one alone as the `kokoro`
+        package speaks it, several in one batch."""
+        import torch
+
+        from .batch import forward_batch
+        audio = [None] * len(rows)
+        for group in _groups([len(ids) for ids, _, _ in rows], BATCH_PHONEMES):
+            if len(group) == 1:
+                ids, style, speed = rows[group[0]]
+                ids = torch.tensor([ids], dtype=torch.long, device=self.device)
+                audio[group[0]] = self.kmodel.forward_with_tokens(ids, style.to(self.device), speed)[0]
+            else:
+                for i, samples in zip(group, forward_batch(self.kmodel, *map(list, zip(*(rows[i] for i in group))))):
+                    audio[i] = samples
+        return audio
+
+
+def _groups(lengths: list[int], budget: int) -> list[list[int]]:
+    """Indexes, shortest first, in groups whose size times their longest stays within budget."""
+    groups, group = [], []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if group and (len(group) + 1) * lengths[i] > budget:
+            groups.append(group)
+            group = []
+        group.append(i)
+    return groups + [group] if group else groups
 
 
 def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
@@ -193,8 +228,9 @@ def load_torch(spec: str | None, device: str, streams: int | None = None) -> Kok
     name, config, weights, voices = _torch_files(spec)
     if not voices:
         raise ModelError(f"Kokoro model {name} came with no voices")
-    engine = KokoroTorch(name, config, weights, voices, device)
-    log.info("TTS: Kokoro %s on torch/%s", name, device)
+    engine = KokoroTorch(name, config, weights, voices, device, streams)
+    log.info("TTS: Kokoro %s on torch/%s, %s", name, device,
+             "one line at a time" if engine.streams == 1 else f"up to {engine.streams} lines in a batch")
     return engine
 
 
