@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ..errors import GenerationError, model_fault
 from ..types import Host, LineAudio, Lexicon, Style, Turn
@@ -34,33 +34,35 @@ def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, st
     found = {i: audio for i, key in enumerate(keys) if cache and (audio := cache.get(key)) is not None}
     log.info("speech: %d lines, %d from the cache, %d to render", len(turns), len(found), len(turns) - len(found))
     allowed = max(1, int(len(turns) * UNSPOKEN_SHARE))
-    lines, failed = [], []
-    # engine.streams lines are spoken at once; the results come back in script order
+    results: dict[int, object] = dict(found)
+    failed = []
+    # engine.streams lines at once, the longest first: a batching engine then gets lines of about
+    # one length together, and the last to finish are short. Each is cached as soon as it is spoken.
     pool = ThreadPoolExecutor(max_workers=engine.streams, thread_name_prefix="tts")
     try:
-        spoken = pool.map(lambda i: _synthesize(engine, said[i], voices[turns[i].speaker],
-                                                style.speed * hosts[turns[i].speaker].speed, i),
-                          [i for i in range(len(turns)) if i not in found])
-        for i, turn in enumerate(turns):
-            if on_line:
-                on_line(i, len(turns))
-            audio = found[i] if i in found else next(spoken)
+        todo = sorted((i for i in range(len(turns)) if i not in found), key=lambda i: -len(said[i]))
+        futures = {pool.submit(_synthesize, engine, said[i], voices[turns[i].speaker],
+                               style.speed * hosts[turns[i].speaker].speed, i): i for i in todo}
+        if on_line:
+            on_line(len(results), len(turns))
+        for future in as_completed(futures):
+            i, audio = futures[future], future.result()
+            results[i] = audio
             if isinstance(audio, str):
                 failed.append(f"line {i + 1}: {audio}")
                 log.warning("line %d (%s) left out: the TTS failed on it %d times: %s", i + 1,
-                            hosts[turn.speaker].name, ATTEMPTS, audio)
+                            hosts[turns[i].speaker].name, ATTEMPTS, audio)
                 if len(failed) > allowed:
                     raise GenerationError(f"the TTS ({engine.name}) failed on {len(failed)} of {len(turns)} lines "
                                           f"({failed[0]}); the log has each one")
-                continue
-            if cache and i not in found:
+            elif cache:
                 cache.put(keys[i], audio)
-            lines.append(LineAudio(turn, audio, engine.sample_rate))
+            if on_line:
+                on_line(len(results), len(turns))
     finally:
         pool.shutdown(cancel_futures=True)    # on an error or Ctrl-C: only the lines being spoken finish
-    if on_line:
-        on_line(len(turns), len(turns))
-    return lines
+    return [LineAudio(turn, results[i], engine.sample_rate) for i, turn in enumerate(turns)
+            if not isinstance(results[i], str)]
 
 
 def _synthesize(engine: TTSEngine, text: str, voice: str, speed: float, index: int):
