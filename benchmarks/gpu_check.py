@@ -1,5 +1,8 @@
 """GPU check: the product's torch paths on CUDA, timed. One prepared run, well under 10 minutes.
 
+Speech goes through render_turns twice in the same run: one line at a time (the peers' way) and
+in the GPU's batches (speech/batch.py), so the table gives their ratio.
+
 Kokoro runs on its real weights where the offline set is installed (its int8 ONNX converted for
 torch, speech/convert.py). Where it is not (a GPU machine that the offline set cannot reach), and
 for the LLM, random-weight models of the real architectures stand in (Kokoro-82M's config.json,
@@ -65,29 +68,41 @@ def kokoro_weights(work: Path) -> tuple[Path, tuple[str, str], str]:
 
 
 def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]:
-    from podcaster.speech import load_tts
+    """The episode's lines through the product's render_turns, one at a time (the peers' way) and
+    in the GPU's batches (GPU_BATCH lines at once, speech/batch.py), in the same run."""
+    from podcaster.config import load_host, load_style
+    from podcaster.speech import load_tts, render_turns
+    from podcaster.speech.kokoro import GPU_BATCH
+    from podcaster.types import Turn
     lines = [l for l in (HERE / "sample_lines.txt").read_text().splitlines() if l and not l.startswith("#")]
     folder, voices, weights = kokoro_weights(work)
-    engine = load_tts(str(folder), "torch", device)
-    phonemes = sum(len(engine.tokenizer.phonemize(l, "en-us")) for l in lines)
-    engine.synthesize(lines[0], voices[0], 1.0)          # warm-up: kernels, voice pack
-    torch.cuda.reset_peak_memory_stats() if device == "cuda" else None
-    walls, audio_s = [], 0.0
-    for _ in range(repeats):
-        cuda_sync()
-        start = time.perf_counter()
-        audio_s = sum(len(engine.synthesize(l, voices[i % 2], 1.0)) for i, l in enumerate(lines)) / 24_000
-        cuda_sync()
-        walls.append(time.perf_counter() - start)
-    wall = statistics.median(walls)
-    peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else float("nan")
-    return [("TTS lines (one at a time, product path)", f"{len(lines)} lines, {phonemes} phonemes"),
-            ("TTS wall time (median of 3)", f"{wall:.2f} s"),
-            ("TTS weights", weights),
-            ("TTS audio made", f"{audio_s:.1f} s"),
-            ("TTS real-time factor", f"{audio_s / wall:.1f}x"),
-            ("TTS phonemes per second", f"{phonemes / wall:,.0f}"),
-            ("TTS peak GPU memory", f"{peak:.2f} GiB")]
+    turns = [Turn(("ava", "kai")[i % 2], line, [], 0) for i, line in enumerate(lines)]
+    hosts, style = {"ava": load_host("ava"), "kai": load_host("kai")}, load_style("morning")
+    rows, walls = [("TTS weights", weights)], {}
+    for way, streams in (("one line at a time", 1), (f"batches of up to {GPU_BATCH} lines", GPU_BATCH)):
+        engine = load_tts(str(folder), "torch", device, streams=streams)
+        if way == "one line at a time":
+            phonemes = sum(len(engine.tokenizer.phonemize(l, "en-us")) for l in lines)
+            rows.append(("TTS lines", f"{len(lines)} lines, {phonemes} phonemes"))
+        render_turns(turns[:streams], hosts, dict(zip(hosts, voices)), style, engine)    # warm-up
+        torch.cuda.reset_peak_memory_stats() if device == "cuda" else None
+        times = []
+        for _ in range(repeats):
+            cuda_sync()
+            start = time.perf_counter()
+            spoken = render_turns(turns, hosts, dict(zip(hosts, voices)), style, engine)
+            cuda_sync()
+            times.append(time.perf_counter() - start)
+        walls[way] = statistics.median(times)
+        audio_s = sum(len(line.samples) for line in spoken) / engine.sample_rate
+        peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else float("nan")
+        rows += [(f"TTS {way}: wall time (median of {repeats})", f"{walls[way]:.2f} s for {audio_s:.1f} s of audio"),
+                 (f"TTS {way}: real-time factor", f"{audio_s / walls[way]:.1f}x, {phonemes / walls[way]:,.0f} phonemes/s"),
+                 (f"TTS {way}: peak GPU memory", f"{peak:.2f} GiB")]
+        del engine
+    first, batched = walls.values()
+    rows.append(("TTS batched vs one at a time", f"{first / batched:.2f}x"))
+    return rows
 
 
 def llm_rows(work: Path, device: str) -> list[tuple[str, str]]:
