@@ -30,8 +30,9 @@ def turns(texts: list[str]) -> list[Turn]:
     return [Turn("ava" if i % 2 == 0 else "kai", text, [], 0) for i, text in enumerate(texts)]
 
 
-def test_a_line_the_tts_cannot_say_is_tried_again_then_left_out_and_logged(tiny_kokoro, caplog):
-    engine = load_tts(str(tiny_kokoro), "torch", "cpu")
+@pytest.mark.parametrize("streams", [1, 3])     # one line at a time, and several in a batch (a GPU's way)
+def test_a_line_the_tts_cannot_say_is_tried_again_then_left_out_and_logged(tiny_kokoro, caplog, streams):
+    engine = load_tts(str(tiny_kokoro), "torch", "cpu", streams=streams)
     script = turns([f"Line number {n} of the news." for n in range(9)])
     script.insert(3, Turn("kai", UNSAYABLE, [], 0))
     with caplog.at_level(logging.INFO, logger="podcaster"):
@@ -41,6 +42,22 @@ def test_a_line_the_tts_cannot_say_is_tried_again_then_left_out_and_logged(tiny_
     tries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("line 4, try")]
     assert len(tries) == 2
     assert any(r.levelname == "WARNING" and r.getMessage().startswith("line 4 (Kai) left out") for r in caplog.records)
+
+
+def test_a_batch_the_gpu_cannot_hold_is_spoken_piece_by_piece(tiny_kokoro, caplog, monkeypatch):
+    """Out of GPU memory on a batch of pieces costs no line: each piece is spoken alone."""
+    from podcaster.speech import batch
+
+    def out_of_memory(*args):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(batch, "forward_batch", out_of_memory)
+    engine = load_tts(str(tiny_kokoro), "torch", "cpu", streams=3)
+    script = turns([f"Line number {n} of the news, told at some length." for n in range(6)])
+    with caplog.at_level(logging.INFO, logger="podcaster"):
+        lines = render_turns(script, HOSTS, VOICES, load_style("headlines"), engine)
+    assert [line.turn for line in lines] == script and all(line.samples.size for line in lines)
+    assert any("speaking them one at a time" in r.getMessage() for r in caplog.records)
 
 
 def test_a_tts_that_fails_on_many_lines_gives_up_early_naming_the_first(tiny_kokoro):

@@ -25,30 +25,32 @@ def forward_batch(kmodel, ids: list[list[int]], styles: list[torch.Tensor], spee
     """Audio for each piece: ids with Kokoro's boundary 0 at both ends, its [1, 256] style vector
     (voice pack row) and speed. Returns 1-D float tensors on the model's device."""
     device = kmodel.device
-    lengths = torch.tensor([len(row) for row in ids])
-    tokens = torch.zeros(len(ids), int(lengths.max()), dtype=torch.long)
+    tokens_in_row = torch.tensor([len(row) for row in ids])
+    tokens = torch.zeros(len(ids), int(tokens_in_row.max()), dtype=torch.long)
     for b, row in enumerate(ids):
         tokens[b, :len(row)] = torch.tensor(row)
     tokens = tokens.to(device)
-    pad = (torch.arange(tokens.shape[1]) >= lengths[:, None]).to(device)       # True past a row's end
+    pad = (torch.arange(tokens.shape[1]) >= tokens_in_row[:, None]).to(device)       # True past a row's end
     ref = torch.cat(styles).to(device)
     s = ref[:, 128:]
 
     bert = kmodel.bert(tokens, attention_mask=(~pad).int())
-    d = kmodel.predictor.text_encoder(kmodel.bert_encoder(bert).transpose(-1, -2), s, lengths, pad)
-    x = _lstm(kmodel.predictor.lstm, d, lengths)
-    duration = torch.sigmoid(kmodel.predictor.duration_proj(x)).sum(-1) / torch.tensor(speeds, device=device)[:, None]
+    d = kmodel.predictor.text_encoder(kmodel.bert_encoder(bert).transpose(-1, -2), s, tokens_in_row, pad)
+    x = _lstm(kmodel.predictor.lstm, d, tokens_in_row)
+    duration = torch.sigmoid(kmodel.predictor.duration_proj(x)).sum(-1)
+    duration = torch.stack([row / speed for row, speed in zip(duration, speeds)])    # rounded as alone
     frames = torch.round(duration).clamp(min=1).long().masked_fill(pad, 0)     # per phoneme
-    counts = frames.sum(-1).cpu()
+    lengths = _Lengths(frames.sum(-1))
+    counts = lengths.counts
     alignment = torch.zeros(len(ids), tokens.shape[1], int(counts.max()), device=device)
     for b in range(len(ids)):
         at = torch.repeat_interleave(torch.arange(tokens.shape[1], device=device), frames[b],
                                      output_size=int(counts[b]))     # known: no wait on the GPU
         alignment[b, at, torch.arange(len(at), device=device)] = 1
     en = d.transpose(-1, -2) @ alignment
-    f0, noise = _f0n(kmodel.predictor, en, s, counts)
-    asr = kmodel.text_encoder(tokens, lengths, pad) @ alignment
-    return _decode(kmodel.decoder, asr, f0, noise, ref[:, :128], counts)
+    f0, noise = _f0n(kmodel.predictor, en, s, lengths)
+    asr = kmodel.text_encoder(tokens, tokens_in_row, pad) @ alignment
+    return _decode(kmodel.decoder, asr, f0, noise, ref[:, :128], lengths)
 
 
 def _lstm(lstm, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -61,9 +63,9 @@ class _Lengths:
     """Each row's valid length at any resolution of the network: frames F scale by 2, 10, 6 and
     the iSTFT's reflection pad adds one (120F+1); so length = k*rows + r for T = k*F + r."""
 
-    def __init__(self, counts: torch.Tensor, device):
-        self.counts, self.frames = counts, int(counts.max())
-        self._on_device, self._masks = counts.to(device), {}
+    def __init__(self, counts: torch.Tensor):
+        self.counts = counts.cpu()      # the one wait on the GPU: shapes depend on it
+        self.frames, self._on_device, self._masks = int(self.counts.max()), counts, {}
 
     def mask(self, width: int) -> torch.Tensor:
         """[rows, 1, width]: 1 on a row's frames, 0 past its end (made on the device, once a width)."""
@@ -124,10 +126,9 @@ def _res_block(block, x: torch.Tensor, s: torch.Tensor, lengths: _Lengths) -> to
     return x
 
 
-def _f0n(predictor, en: torch.Tensor, s: torch.Tensor, counts: torch.Tensor):
+def _f0n(predictor, en: torch.Tensor, s: torch.Tensor, lengths: _Lengths):
     """ProsodyPredictor.F0Ntrain: the pitch and energy curves, 2 values a frame."""
-    lengths = _Lengths(counts, en.device)
-    x = _lstm(predictor.shared, en.transpose(-1, -2), counts).transpose(-1, -2)
+    x = _lstm(predictor.shared, en.transpose(-1, -2), lengths.counts).transpose(-1, -2)
     curves = []
     for blocks, project in ((predictor.F0, predictor.F0_proj), (predictor.N, predictor.N_proj)):
         y = x
@@ -137,9 +138,8 @@ def _f0n(predictor, en: torch.Tensor, s: torch.Tensor, counts: torch.Tensor):
     return curves
 
 
-def _decode(decoder, asr, f0_curve, noise, s, counts) -> list[torch.Tensor]:
+def _decode(decoder, asr, f0_curve, noise, s, lengths: _Lengths) -> list[torch.Tensor]:
     """istftnet.Decoder and its Generator, row lengths kept; the source and iSTFT row by row."""
-    lengths = _Lengths(counts, asr.device)
     f0 = _mask(decoder.F0_conv(f0_curve[:, None]), lengths)
     n = _mask(decoder.N_conv(noise[:, None]), lengths)
     x = _adain_block(decoder.encode, torch.cat([asr, f0, n], 1), s, lengths)
@@ -149,7 +149,8 @@ def _decode(decoder, asr, f0_curve, noise, s, counts) -> list[torch.Tensor]:
         if residual:
             x = torch.cat([x, asr_res, f0, n], 1)
         x = _adain_block(block, x, s, lengths)
-        residual = block.upsample_type == "none"
+        if block.upsample_type != "none":
+            residual = False
 
     gen = decoder.generator
     harmonics = _source(gen, f0_curve, lengths)

@@ -27,8 +27,9 @@ class TTSEngine(Protocol):
 
 class Combiner:
     """Calls from several threads answered together: whichever caller finds no batch running runs
-    `run` on up to `limit` waiting items (its own among them, or first the ones before it) and
-    hands each caller its result, or the batch's exception."""
+    `run` on up to `limit` waiting items (its own among them, or first the ones before it). Each
+    caller gets its own result, raised if it is an exception; an exception out of `run` reaches
+    every caller of that batch."""
 
     def __init__(self, run, limit: int):
         self._run, self._limit = run, limit
@@ -40,7 +41,7 @@ class Combiner:
         call = {"item": item}
         with self._cond:
             self._waiting.append(call)
-            while "result" not in call and "error" not in call:
+            while "result" not in call:
                 if self._running:
                     self._cond.wait()
                     continue
@@ -48,17 +49,17 @@ class Combiner:
                 self._running = True
                 self._cond.release()
                 try:
-                    outcome = {"results": self._run([c["item"] for c in batch])}
-                except BaseException as e:      # every caller in the batch gets it, as a lone call would
-                    outcome = {"error": e}
+                    results = self._run([c["item"] for c in batch])
+                except BaseException as e:
+                    results = [e] * len(batch)
                 finally:
                     self._cond.acquire()
                     self._running = False
-                for i, c in enumerate(batch):
-                    c.update({"error": outcome["error"]} if "error" in outcome else {"result": outcome["results"][i]})
-                self._cond.notify_all()
-        if "error" in call:
-            raise call["error"]
+                    self._cond.notify_all()
+                for c, result in zip(batch, results, strict=True):
+                    c["result"] = result
+        if isinstance(call["result"], BaseException):
+            raise call["result"]
         return call["result"]
 
 

@@ -120,6 +120,9 @@ class KokoroTorch:
             for name, pack in sorted(voices.items()))
         self.device = device
         self.kmodel = new_kmodel(config, weights).to(device).eval()
+        stft = self.kmodel.decoder.generator.stft
+        if hasattr(stft, "window"):     # a plain attribute, not a buffer: else copied to the GPU each call
+            stft.window = stft.window.to(device)
         self.tokenizer = _tokenizer()
         self.tokenizer.vocab = self.kmodel.vocab
         self._voices = voices   # name -> [510, 1, 256] voice pack: an array, a .pt path, or a callable giving one
@@ -163,19 +166,30 @@ class KokoroTorch:
     def _forward(self, rows: list[tuple[list[int], object, float]]) -> list:
         """Audio for pieces given as (token ids, style vector, speed): one alone as the `kokoro`
         package speaks it, several in one batch."""
-        import torch
-
         from .batch import forward_batch
         audio = [None] * len(rows)
         for group in _groups([len(ids) for ids, _, _ in rows], BATCH_PHONEMES):
-            if len(group) == 1:
-                ids, style, speed = rows[group[0]]
-                ids = torch.tensor([ids], dtype=torch.long, device=self.device)
-                audio[group[0]] = self.kmodel.forward_with_tokens(ids, style.to(self.device), speed)[0]
-            else:
-                for i, samples in zip(group, forward_batch(self.kmodel, *map(list, zip(*(rows[i] for i in group))))):
-                    audio[i] = samples
+            spoken = None
+            if len(group) > 1:
+                try:
+                    spoken = forward_batch(self.kmodel, *map(list, zip(*(rows[i] for i in group))))
+                except (RuntimeError, ValueError, MemoryError) as e:
+                    # a piece it cannot say, or a batch too big for the GPU: each alone, so that
+                    # only a piece that fails on its own fails its line
+                    log.info("a batch of %d pieces failed (%s); speaking them one at a time", len(group),
+                             str(e).splitlines()[0][:120] if str(e) else type(e).__name__)
+            for i, samples in zip(group, spoken or [self._alone(*rows[i]) for i in group]):
+                audio[i] = samples
         return audio
+
+    def _alone(self, ids: list[int], style, speed: float):
+        """One piece as the `kokoro` package speaks it, or the exception it raised."""
+        import torch
+        try:
+            tokens = torch.tensor([ids], dtype=torch.long, device=self.device)
+            return self.kmodel.forward_with_tokens(tokens, style.to(self.device), speed)[0]
+        except (RuntimeError, ValueError, MemoryError) as e:
+            return e
 
 
 def _groups(lengths: list[int], budget: int) -> list[list[int]]:
