@@ -86,17 +86,19 @@ def _mask(x: torch.Tensor, lengths: _Lengths) -> torch.Tensor:
 
 
 def _adain(layer, x: torch.Tensor, s: torch.Tensor, lengths: _Lengths) -> torch.Tensor:
-    """AdaIN1d with instance-norm statistics over each row's own frames."""
-    m = lengths.mask(x.shape[-1])
-    n = m.sum(-1, keepdim=True)
-    mean = (x * m).sum(-1, keepdim=True) / n
-    var = (((x - mean) * m) ** 2).sum(-1, keepdim=True) / n
+    """AdaIN1d with instance-norm statistics over each row's own frames, in few passes over x:
+    sums over time as matrix-vector products with the mask, the norm and the style in one."""
+    m = lengths.mask(x.shape[-1])                       # [rows, 1, T]
+    over = m.transpose(1, 2) / m.sum(-1, keepdim=True)  # [rows, T, 1]: the mean over a row's frames
+    centred = x - torch.bmm(x, over)
+    var = torch.bmm(centred * centred, over)
     norm = layer.norm
-    x = (x - mean) / torch.sqrt(var + norm.eps)
-    if norm.affine:
-        x = x * norm.weight[:, None] + norm.bias[:, None]
     gamma, beta = torch.chunk(layer.fc(s)[:, :, None], chunks=2, dim=1)
-    return ((1 + gamma) * x + beta) * m
+    scale = (1 + gamma) / torch.sqrt(var + norm.eps)
+    shift = beta
+    if norm.affine:
+        scale, shift = scale * norm.weight[:, None], (1 + gamma) * norm.bias[:, None] + beta
+    return torch.addcmul(shift, centred, scale) * m
 
 
 def _adain_block(block, x: torch.Tensor, s: torch.Tensor, lengths: _Lengths) -> torch.Tensor:
