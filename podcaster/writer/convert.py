@@ -60,38 +60,35 @@ def _convert(path: Path, folder: Path) -> None:
     architecture = read_field(reader, "general.architecture")[0]
     processor = TENSOR_PROCESSORS.get(architecture, TensorProcessor)(config=config.to_dict())
     hf_names = get_gguf_hf_weights_map(skeleton, processor)
-    tensors = reader.tensors
-    sizes = [int(t.n_elements) * 2 for t in tensors]    # bf16
-    check_free_space(folder.parent, sum(sizes), f"converting {path.name}")
-    shards = _plan_shards(sizes)
+    check_free_space(folder.parent, sum(int(t.n_elements) * 2 for t in reader.tensors), f"converting {path.name}")
     folder.mkdir(parents=True)
 
     # some architectures' processors merge several GGUF tensors into one (MoE experts): they keep
-    # those here until the end, and they go into a last shard of their own
+    # those here until the end, and they go into a last shard
     merged = {"tensors": {}}
-    weight_map, total = {}, 0
+    weight_map, shard, total = {}, {}, 0
 
-    def save(file: str, shard: dict) -> None:
+    def save(tensors: dict) -> None:
         nonlocal total
-        if not shard:
-            return
-        shard = {name: tensor.to(torch.bfloat16) for name, tensor in shard.items()}
-        save_file(shard, folder / file, metadata={"format": "pt"})
-        weight_map.update(dict.fromkeys(shard, file))
-        total += sum(tensor.nbytes for tensor in shard.values())
+        file = f"model-{len(set(weight_map.values())) + 1:05d}.safetensors"
+        tensors = {name: tensor.to(torch.bfloat16) for name, tensor in tensors.items()}
+        save_file(tensors, folder / file, metadata={"format": "pt"})
+        weight_map.update(dict.fromkeys(tensors, file))
+        total += sum(tensor.nbytes for tensor in tensors.values())
 
-    for number, members in enumerate(shards, 1):
-        shard = {}
-        for index in members:
-            tensor = tensors[index]
-            result = processor.process(weights=dequantize(tensor.data, tensor.tensor_type), name=tensor.name,
-                                       tensor_key_mapping=hf_names, parsed_parameters=merged)
-            if result.name in hf_names:     # not: precomputed rope tables that transformers rebuilds
-                weights = torch.from_numpy(np.require(result.weights, np.float32, "W"))
-                shard[hf_names[result.name]] = weights.to(torch.bfloat16)
-        save(f"model-{number:05d}.safetensors", shard)
-    if merged["tensors"]:
-        save("model-merged.safetensors", merged["tensors"])
+    for tensor in reader.tensors:
+        result = processor.process(weights=dequantize(tensor.data, tensor.tensor_type), name=tensor.name,
+                                   tensor_key_mapping=hf_names, parsed_parameters=merged)
+        if result.name not in hf_names:     # e.g. precomputed rope tables that transformers rebuilds
+            continue
+        weights = torch.from_numpy(np.require(result.weights, np.float32, "W")).to(torch.bfloat16)
+        if shard and sum(t.nbytes for t in shard.values()) + weights.nbytes > SHARD_BYTES:
+            save(shard)
+            shard = {}
+        shard[hf_names[result.name]] = weights
+    for rest in (shard, merged["tensors"]):
+        if rest:
+            save(rest)
     (folder / "model.safetensors.index.json").write_text(
         json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2))
     config.architectures, config.dtype = [type(skeleton).__name__], torch.bfloat16
@@ -99,14 +96,3 @@ def _convert(path: Path, folder: Path) -> None:
     GenerationConfig.from_model_config(config).save_pretrained(folder)
     AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name).save_pretrained(folder)
 
-
-def _plan_shards(sizes: list[int]) -> list[list[int]]:
-    """Tensor indexes grouped in file order into shards of at most SHARD_BYTES (a bigger tensor alone)."""
-    shards, current, used = [], [], 0
-    for index, size in enumerate(sizes):
-        if current and used + size > SHARD_BYTES:
-            shards.append(current)
-            current, used = [], 0
-        current.append(index)
-        used += size
-    return shards + [current] if current else shards
