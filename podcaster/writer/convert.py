@@ -38,7 +38,7 @@ def converted_gguf(path: Path) -> Path:
     except ModelError:
         raise
     except Exception as e:
-        raise ModelError(f"could not convert GGUF file {path}: {e}") from None
+        raise ModelError(f"could not convert GGUF file {path}: {(str(e).splitlines() or [type(e).__name__])[0]}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
