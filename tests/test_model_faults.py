@@ -15,6 +15,7 @@ from podcaster.config import load_host, load_style
 from podcaster.errors import GenerationError, OutputError
 from podcaster.publish import episode_paths
 from podcaster.speech import load_tts, render_turns
+from podcaster.speech.kokoro import load_torch
 from podcaster.types import Cluster, Script, Story, Turn
 
 from conftest import ROOT
@@ -30,9 +31,10 @@ def turns(texts: list[str]) -> list[Turn]:
     return [Turn("ava" if i % 2 == 0 else "kai", text, [], 0) for i, text in enumerate(texts)]
 
 
-@pytest.mark.parametrize("streams", [1, 3])     # one line at a time, and several in a batch (a GPU's way)
-def test_a_line_the_tts_cannot_say_is_tried_again_then_left_out_and_logged(tiny_kokoro, caplog, streams):
-    engine = load_tts(str(tiny_kokoro), "torch", "cpu", streams=streams)
+# one line at a time; two side by side (a CPU's way); several in a batch (a GPU's way)
+@pytest.mark.parametrize("streams, batch", [(1, False), (2, False), (3, True)])
+def test_a_line_the_tts_cannot_say_is_tried_again_then_left_out_and_logged(tiny_kokoro, caplog, streams, batch):
+    engine = load_torch(str(tiny_kokoro), "cpu", streams=streams, batch=batch)
     script = turns([f"Line number {n} of the news." for n in range(9)])
     script.insert(3, Turn("kai", UNSAYABLE, [], 0))
     with caplog.at_level(logging.INFO, logger="podcaster"):
@@ -52,7 +54,7 @@ def test_a_batch_the_gpu_cannot_hold_is_spoken_piece_by_piece(tiny_kokoro, caplo
         raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(batch, "forward_batch", out_of_memory)
-    engine = load_tts(str(tiny_kokoro), "torch", "cpu", streams=3)
+    engine = load_torch(str(tiny_kokoro), "cpu", streams=3, batch=True)
     script = turns([f"Line number {n} of the news, told at some length." for n in range(6)])
     with caplog.at_level(logging.INFO, logger="podcaster"):
         lines = render_turns(script, HOSTS, VOICES, load_style("headlines"), engine)

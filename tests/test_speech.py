@@ -6,6 +6,8 @@ from podcaster import models
 from podcaster.config import load_host, load_style
 from podcaster.errors import PresetError
 from podcaster.speech import load_tts, pick_voice, render_turns
+from podcaster.speech import kokoro
+from podcaster.speech.kokoro import load_torch
 from podcaster.types import Host, Turn
 
 LONG = " ".join(f"Sentence number {n} of a long line keeps going with more words to say." for n in range(12))
@@ -45,15 +47,15 @@ def test_render_turns_gives_one_audio_per_turn(tiny_kokoro):
 
 
 def test_torch_runtime_speaks_lines_in_batches_each_in_script_order(tiny_kokoro, monkeypatch):
-    """With streams > 1 (a GPU's default) the torch runtime decodes the pieces that several lines
-    wait for in one batch: every line still comes back in script order with the length it has
-    when spoken alone (durations do not depend on the batch)."""
+    """With batches (a GPU's way) the torch runtime decodes the pieces that several lines wait for
+    in one batch: every line still comes back in script order with the length it has when spoken
+    alone (durations do not depend on the batch)."""
     from podcaster.speech import batch
     sizes = []
     forward_batch = batch.forward_batch
     monkeypatch.setattr(batch, "forward_batch", lambda model, ids, *rest: sizes.append(len(ids)) or
                         forward_batch(model, ids, *rest))
-    engine = load_tts(str(tiny_kokoro), "torch", "cpu", streams=3)
+    engine = load_torch(str(tiny_kokoro), "cpu", streams=3, batch=True)
     texts = ["Good morning.", "The ferry crossed the bay in eighteen minutes.", "Thanks.",
              "Rain is due tonight, and the wind picks up after midnight, so take a coat.", "Back to you."]
     turns = [Turn(("ava", "kai")[i % 2], text, [], 0) for i, text in enumerate(texts)]
@@ -66,6 +68,46 @@ def test_torch_runtime_speaks_lines_in_batches_each_in_script_order(tiny_kokoro,
     for line, turn in zip(lines, turns):
         speed = style.speed * hosts[turn.speaker].speed
         assert len(line.samples) == len(alone.synthesize(speakable(turn.text), voices[turn.speaker], speed))
+
+
+def test_on_a_cpu_the_torch_runtime_speaks_two_lines_side_by_side_each_as_alone(tiny_kokoro, monkeypatch):
+    """A CPU's way: two lines at once, each decoded in its own thread on its share of the cores.
+    Every line comes back in script order with the samples it gets when spoken alone (the source's
+    randomness held at zero), and the caller's torch thread count is left as it was."""
+    import torch
+    from podcaster.speech.speakable import speakable
+    monkeypatch.setattr(torch, "rand", lambda *size, **kw: torch.zeros(*size, device=kw.get("device")))
+    monkeypatch.setattr(torch, "randn_like", lambda x, **kw: torch.zeros_like(x))
+    threads = torch.get_num_threads()
+    engine = load_torch(str(tiny_kokoro), "cpu", streams=2)
+    assert engine.streams == 2 and not engine.batch
+    texts = ["Good morning.", "The ferry crossed the bay in eighteen minutes, a record.", "Thanks, Ava.",
+             "Rain is due tonight, and the wind picks up after midnight."]
+    turns = [Turn(("ava", "kai")[i % 2], text, [], 0) for i, text in enumerate(texts)]
+    hosts, style = {"ava": load_host("ava"), "kai": load_host("kai")}, load_style("morning")
+    voices = {"ava": "af_heart", "kai": "am_michael"}
+    lines = render_turns(turns, hosts, voices, style, engine)
+    assert [line.turn for line in lines] == turns and torch.get_num_threads() == threads
+    alone = load_torch(str(tiny_kokoro), "cpu", streams=1)
+    for line, turn in zip(lines, turns):
+        want = alone.synthesize(speakable(turn.text), voices[turn.speaker], style.speed * hosts[turn.speaker].speed)
+        assert len(line.samples) == len(want) and np.corrcoef(line.samples, want)[0, 1] >= 0.999
+
+
+@pytest.mark.parametrize("bf16, kokoro_installed, runtime", [(True, True, "torch"), (False, True, "onnx"),
+                                                             (True, False, "onnx")])
+def test_auto_takes_the_torch_runtime_on_a_cpu_only_where_it_is_the_faster(monkeypatch, tmp_path, bf16,
+                                                                          kokoro_installed, runtime):
+    """On a CPU the torch runtime (its decoder in bf16) is the faster where the CPU multiplies bf16
+    natively; elsewhere bf16 is emulated, and the ONNX runtime's int8 is the faster."""
+    import importlib.util
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(kokoro, "native_bf16", lambda: bf16)
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "kokoro" and not kokoro_installed else find_spec(name, *a))
+    monkeypatch.setattr(models, "hub_is_cached", lambda name: True)     # weights at hand
+    assert kokoro.auto_runtime(None, "cpu") == runtime
+    assert kokoro.auto_runtime(str(tmp_path / "kokoro.onnx"), "cpu") == "onnx"    # a file names its runtime
 
 
 def test_combined_calls_each_get_their_own_result_or_the_batchs_error():

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 24_000
 LANG = "en-us"
 PIECE_PAUSE_S = 0.15     # between the pieces of one long line, where punctuation split it
-STREAMS = 2              # ONNX sessions speaking at once on a CPU (measured on 2 cores only)
+STREAMS = 2              # lines spoken side by side on a CPU, each on its share of the cores (measured on 2)
 GPU_BATCH = 8            # pieces of speech decoded together on a GPU (speech/batch.py)
 BATCH_PHONEMES = 2_000   # rows x longest row in one batch: a bound on its activations' memory
 
@@ -106,28 +106,39 @@ class KokoroTorch:
     """The `kokoro` package's KModel in torch: hexgrad/Kokoro-82M from the hub, a local folder, or
     the offline int8 ONNX weights converted to a folder (speech/convert.py).
 
-    It takes `streams` lines at once (GPU_BATCH on a GPU, one on a CPU, where the decoder already
-    keeps the cores busy): the pieces of speech that callers on that many threads are waiting for
-    are decoded together in one batch (speech/batch.py), each as it sounds alone."""
+    It takes `streams` lines at once. With `batch` (a GPU's way: GPU_BATCH lines) the pieces of
+    speech that callers on that many threads are waiting for are decoded together in one batch
+    (speech/batch.py), each as it sounds alone. Without (a CPU's way: STREAMS lines) each thread
+    decodes its own piece on its share of the cores, and on a CPU that multiplies bf16 natively the
+    decoder's convolution stacks run in bf16 (`decoder_in_bf16`)."""
     name = "kokoro-torch"
     sample_rate = SAMPLE_RATE
 
     def __init__(self, folder_or_id: str, config: Path, weights: Path, voices: dict[str, object], device: str,
-                 streams: int | None = None):
+                 streams: int | None = None, batch: bool | None = None):
         self.model = folder_or_id
         self.weights = files_identity(config, weights) + "|voices:" + ",".join(
             f"{name}={files_identity(pack) if isinstance(pack, (str, Path)) else 'built-in'}"
             for name, pack in sorted(voices.items()))
         self.device = device
         self.kmodel = new_kmodel(config, weights).to(device).eval()
+        fold_weight_norm(self.kmodel)
+        self.batch = device == "cuda" if batch is None else batch
+        # batch.py runs the stacks' layers one by one, in float32
+        self.bf16 = not self.batch and device == "cpu" and native_bf16()
+        if self.bf16:
+            decoder_in_bf16(self.kmodel)
+            self.weights += "|decoder:bf16"     # its own entries in the line cache
         stft = self.kmodel.decoder.generator.stft
         if hasattr(stft, "window"):     # a plain attribute, not a buffer: else copied to the GPU each call
             stft.window = stft.window.to(device)
         self.tokenizer = _tokenizer()
         self.tokenizer.vocab = self.kmodel.vocab
         self._voices = voices   # name -> [510, 1, 256] voice pack: an array, a .pt path, or a callable giving one
-        self.streams = streams or (GPU_BATCH if device == "cuda" else 1)
-        self._decode = Combiner(self._forward, self.streams)
+        cores = models.usable_cores()
+        self.streams = streams or (GPU_BATCH if self.batch else min(STREAMS, cores))
+        self._threads = max(1, cores // self.streams)
+        self._decode = Combiner(self._forward, self.streams) if self.batch else self._decode_here
         self._espeak = threading.Lock()     # espeak-ng and the voice-pack cache are shared by the threads
 
     def voices(self) -> list[str]:
@@ -182,6 +193,20 @@ class KokoroTorch:
                 audio[i] = samples
         return audio
 
+    def _decode_here(self, row: tuple[list[int], object, float]):
+        """One piece decoded in the calling thread, on its share of the cores: lines spoken side by
+        side keep the cores busy through the model's many small steps (BENCHMARKS.md)."""
+        import torch
+        before = torch.get_num_threads()    # per thread (OpenMP): the caller's count is put back
+        torch.set_num_threads(self._threads)
+        try:
+            audio = self._alone(*row)
+        finally:
+            torch.set_num_threads(before)
+        if isinstance(audio, BaseException):
+            raise audio
+        return audio
+
     def _alone(self, ids: list[int], style, speed: float):
         """One piece as the `kokoro` package speaks it, or the exception it raised."""
         import torch
@@ -190,6 +215,38 @@ class KokoroTorch:
             return self.kmodel.forward_with_tokens(tokens, style.to(self.device), speed)[0]
         except (RuntimeError, ValueError, MemoryError) as e:
             return e
+
+
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX): elsewhere bf16 is emulated
+    and slower than float32."""
+    import torch
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")    # private, hence the care
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def fold_weight_norm(kmodel) -> None:
+    """Weight-normed layers with their weights computed once, not on every call: the same numbers,
+    and no module attribute rewritten while several threads run the model."""
+    import torch
+    from torch.nn.utils.weight_norm import WeightNorm
+    for module in kmodel.modules():
+        for hook in [h for h in module._forward_pre_hooks.values() if isinstance(h, WeightNorm)]:
+            torch.nn.utils.remove_weight_norm(module, hook.name)
+
+
+def decoder_in_bf16(kmodel) -> None:
+    """The decoder's convolution stacks in bf16: most of Kokoro's compute, and twice as fast on a CPU
+    that multiplies bf16 natively. Each stack takes and gives float32; durations, pitch, the harmonic
+    source and the iSTFT stay float32, so every line keeps its timing and pitch (a test compares)."""
+    import torch
+    decoder, generator = kmodel.decoder, kmodel.decoder.generator
+    for stack in [decoder.encode, *decoder.decode, *generator.ups, *generator.noise_convs,
+                  *generator.noise_res, *generator.resblocks]:
+        stack.to(torch.bfloat16)
+        stack.register_forward_pre_hook(
+            lambda _, args: tuple(a.to(torch.bfloat16) if torch.is_tensor(a) else a for a in args))
+        stack.register_forward_hook(lambda _, args, out: out.float())
 
 
 def _groups(lengths: list[int], budget: int) -> list[list[int]]:
@@ -236,15 +293,16 @@ def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
     return name, config, weights, voices
 
 
-def load_torch(spec: str | None, device: str, streams: int | None = None) -> KokoroTorch:
+def load_torch(spec: str | None, device: str, streams: int | None = None, batch: bool | None = None) -> KokoroTorch:
     if importlib.util.find_spec("kokoro") is None:
         raise ModelError("the torch runtime needs the kokoro package: pip install 'podcaster[gpu]'")
     name, config, weights, voices = _torch_files(spec)
     if not voices:
         raise ModelError(f"Kokoro model {name} came with no voices")
-    engine = KokoroTorch(name, config, weights, voices, device, streams)
-    log.info("TTS: Kokoro %s on torch/%s, %s", name, device,
-             "one line at a time" if engine.streams == 1 else f"up to {engine.streams} lines in a batch")
+    engine = KokoroTorch(name, config, weights, voices, device, streams, batch)
+    way = ("one line at a time" if engine.streams == 1 else f"up to {engine.streams} lines in a batch"
+           if engine.batch else f"{engine.streams} lines side by side")
+    log.info("TTS: Kokoro %s on torch/%s%s, %s", name, device, ", decoder in bf16" if engine.bf16 else "", way)
     return engine
 
 
@@ -268,14 +326,16 @@ def load_onnx(spec: str | None, device: str, streams: int | None = None) -> Koko
 
 
 def auto_runtime(spec: str | None, device: str) -> str:
-    """torch on a GPU when the kokoro package and weights are at hand; onnx otherwise."""
+    """torch where it is the faster, when the kokoro package and weights are at hand: on a CUDA GPU,
+    and on a CPU that multiplies bf16 natively (BENCHMARKS.md: 1.3x the ONNX runtime on 2 cores);
+    onnx otherwise."""
     if spec and Path(spec).expanduser().suffix == ".onnx":
         return "onnx"
     if spec and Path(spec).expanduser().is_dir():
         return "torch" if any(Path(spec).expanduser().glob("*.pth")) else "onnx"
-    if device == "cuda" and importlib.util.find_spec("kokoro") is not None and (
+    if (device == "cuda" or native_bf16()) and importlib.util.find_spec("kokoro") is not None and (
             spec or models.hub_is_cached(models.DEFAULT_TTS) or models.hub_is_reachable()
-            or models.offline_kokoro_files() is not None):
+            or (importlib.util.find_spec("onnx") is not None and models.offline_kokoro_files() is not None)):
         return "torch"
     return "onnx"
 
