@@ -71,7 +71,7 @@ def main() -> int:
             runs.append(("torch", "cuda", str(folder)))
         baseline = None
         for runtime, device, spec in runs:
-            engine = load_tts(spec, runtime, device)
+            engine = load_tts(spec, runtime, device, streams=1)      # one line at a time, all cores on it
             wall, audio = timed(engine, lines, args.repeats)
             baseline = baseline or (wall, audio)
             rows.append((f"{runtime} on {device}: wall (median of {args.repeats})",

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import EpisodeOptions, cache_dir, load_host, load_style
-from .errors import NoStoriesError
+from .errors import ModelError, NoStoriesError
 from .models import resolve_device, usable_cores
 
 SEGMENTS = 5    # a 3-story show: opening, 3 stories, sign-off, written in one batch
@@ -199,11 +199,18 @@ def llm_rows(spec: str | None, device: str, tokens: int, repeats: int) -> list[R
 
 def tts_rows(opts: EpisodeOptions, device: str, turns: list, repeats: int) -> list[Row]:
     """The lines of the episode just made, spoken as the product speaks them (render_turns, no cache)
-    against the naive way: each line on its own, one at a time, all cores on it, as the peers do."""
+    against the naive way: each line on its own, one at a time, all cores on it, as the peers do
+    (on a CPU: kokoro-onnx called directly, where the model is one it can load)."""
     from .speech import load_tts, pick_voice, render_turns
     from .speech.speakable import speakable
     engine = load_tts(opts.tts, opts.runtime, device)
-    alone = engine if engine.streams == 1 else load_tts(opts.tts, opts.runtime, device, streams=1)
+    alone = None
+    if device == "cpu" and engine.name != "kokoro-onnx":
+        try:
+            alone = load_tts(opts.tts, "onnx", device, streams=1)
+        except ModelError:      # a torch-only model (a .pth folder): the same runtime, one line at a time
+            pass
+    alone = alone or (engine if engine.streams == 1 else load_tts(opts.tts, opts.runtime, device, streams=1))
     hosts = {key: load_host(key) for key in (opts.host_a, opts.host_b)}
     style = load_style(opts.style)
     voices = {key: pick_voice(host, engine) for key, host in hosts.items()}
@@ -224,8 +231,9 @@ def tts_rows(opts: EpisodeOptions, device: str, turns: list, repeats: int) -> li
             samples = speak(turns)
             walls.append(time.perf_counter() - start)
         rates[way] = samples / engine.sample_rate / statistics.median(walls)
-    return [Row("TTS", f"{engine.name}", f"{engine.model}, {engine.streams} line(s) at once; {len(turns)} lines of "
-                                         f"the episode, median of {repeats}"),
+    precision = ", decoder in bf16" if getattr(engine, "bf16", False) else ""
+    return [Row("TTS", f"{engine.name}", f"{engine.model}{precision}, {engine.streams} line(s) at once; {len(turns)} "
+                                         f"lines of the episode, median of {repeats}"),
             Row("  real-time factor, product", f"{rates['product']:.2f}x",
                 f"{rates['product'] / rates['naive']:.2f}x the naive way"),
-            Row("  real-time factor, naive (one line at a time)", f"{rates['naive']:.2f}x")]
+            Row("  real-time factor, naive (one line at a time)", f"{rates['naive']:.2f}x", alone.name)]
