@@ -71,8 +71,8 @@ def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]
     """The episode's lines through the product's render_turns, one at a time (the peers' way) and
     in the GPU's batches (GPU_BATCH lines at once, speech/batch.py), in the same run."""
     from podcaster.config import load_host, load_style
-    from podcaster.speech import load_tts, render_turns
-    from podcaster.speech.kokoro import GPU_BATCH
+    from podcaster.speech import render_turns
+    from podcaster.speech.kokoro import GPU_BATCH, load_torch
     from podcaster.types import Turn
     lines = [l for l in (HERE / "sample_lines.txt").read_text().splitlines() if l and not l.startswith("#")]
     folder, voices, weights = kokoro_weights(work)
@@ -80,7 +80,7 @@ def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]
     hosts, style = {"ava": load_host("ava"), "kai": load_host("kai")}, load_style("morning")
     rows, walls = [("TTS weights", weights)], {}
     for way, streams in (("one line at a time", 1), (f"batches of up to {GPU_BATCH} lines", GPU_BATCH)):
-        engine = load_tts(str(folder), "torch", device, streams=streams)
+        engine = load_torch(str(folder), device, streams=streams, batch=True)    # the GPU's way, also in --toy
         if way == "one line at a time":
             phonemes = sum(len(engine.tokenizer.phonemize(l, "en-us")) for l in lines)
             rows.append(("TTS lines", f"{len(lines)} lines, {phonemes} phonemes"))
