@@ -327,7 +327,7 @@ def load_onnx(spec: str | None, device: str, streams: int | None = None) -> Koko
 
 def auto_runtime(spec: str | None, device: str) -> str:
     """torch where it is the faster, when the kokoro package and weights are at hand: on a CUDA GPU,
-    and on a CPU that multiplies bf16 natively (BENCHMARKS.md: 1.3x the ONNX runtime on 2 cores);
+    and on a CPU that multiplies bf16 natively (BENCHMARKS.md: 1.37x the ONNX runtime on 2 cores);
     onnx otherwise."""
     if spec and Path(spec).expanduser().suffix == ".onnx":
         return "onnx"
