@@ -197,20 +197,25 @@ def llm_rows(spec: str | None, device: str, tokens: int, repeats: int) -> list[R
             Row("  tokens/s, naive (bf16 generate)", f"{plain:.2f}", f"prompt {plain_prefill:.2f} s")]
 
 
+def naive_tts(opts: EpisodeOptions, device: str, engine):
+    """The peers' way: each line on its own, one at a time, all cores on it; on a CPU kokoro-onnx
+    called directly, where the model is one it can load."""
+    from .speech import load_tts
+    if device == "cpu" and engine.name != "kokoro-onnx":
+        try:
+            return load_tts(opts.tts, "onnx", device, streams=1)
+        except ModelError:      # a torch-only model (a .pth folder): the same runtime, one line at a time
+            pass
+    return engine if engine.streams == 1 else load_tts(opts.tts, opts.runtime, device, streams=1)
+
+
 def tts_rows(opts: EpisodeOptions, device: str, turns: list, repeats: int) -> list[Row]:
     """The lines of the episode just made, spoken as the product speaks them (render_turns, no cache)
-    against the naive way: each line on its own, one at a time, all cores on it, as the peers do
-    (on a CPU: kokoro-onnx called directly, where the model is one it can load)."""
+    against the naive way (naive_tts)."""
     from .speech import load_tts, pick_voice, render_turns
     from .speech.speakable import speakable
     engine = load_tts(opts.tts, opts.runtime, device)
-    alone = None
-    if device == "cpu" and engine.name != "kokoro-onnx":
-        try:
-            alone = load_tts(opts.tts, "onnx", device, streams=1)
-        except ModelError:      # a torch-only model (a .pth folder): the same runtime, one line at a time
-            pass
-    alone = alone or (engine if engine.streams == 1 else load_tts(opts.tts, opts.runtime, device, streams=1))
+    alone = naive_tts(opts, device, engine)
     hosts = {key: load_host(key) for key in (opts.host_a, opts.host_b)}
     style = load_style(opts.style)
     voices = {key: pick_voice(host, engine) for key, host in hosts.items()}

@@ -6,6 +6,7 @@ else a ModelError that says what to install.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.resources
 import importlib.util
@@ -37,10 +38,15 @@ def hub_is_cached(repo_id: str, filename: str = "config.json") -> bool:
 
 
 def hub_is_reachable(timeout: float = 2.0) -> bool:
-    """A quick TCP connect to the hub, bounded even when DNS hangs."""
+    """A quick TCP connect to the hub, bounded even when DNS hangs; asked once a run (the TTS
+    runtime, its weights and the LLM all ask)."""
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
         return False
-    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or ""
+    return _answers(urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "", timeout)
+
+
+@functools.lru_cache(maxsize=None)
+def _answers(host: str, timeout: float) -> bool:
     result: list[bool] = []
 
     def probe() -> None:

@@ -26,6 +26,15 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
+@pytest.fixture
+def source_held_still(monkeypatch):
+    """Kokoro's harmonic source with its random phase and noise at zero: what is left between two
+    takes of a line is float rounding."""
+    import torch
+    monkeypatch.setattr(torch, "rand", lambda *size, **kw: torch.zeros(*size, device=kw.get("device")))
+    monkeypatch.setattr(torch, "randn_like", lambda x, **kw: torch.zeros_like(x))
+
+
 @pytest.fixture(scope="session")
 def tiny_llm(tmp_path_factory) -> Path:
     return build_llm(tmp_path_factory.mktemp("tiny-llm"))

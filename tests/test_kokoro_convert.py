@@ -134,13 +134,6 @@ def test_both_runtimes_agree_at_a_style_speed(runtimes):
     assert result["spectrum_corr"] >= SPECTRUM_CORRELATION and result["envelope_corr"] >= ENVELOPE_CORRELATION
 
 
-def held_still(monkeypatch) -> None:
-    """The harmonic source's random phase and noise at zero: what is left between two takes is rounding."""
-    import torch
-    monkeypatch.setattr(torch, "rand", lambda *size, **kw: torch.zeros(*size, device=kw.get("device")))
-    monkeypatch.setattr(torch, "randn_like", lambda x, **kw: torch.zeros_like(x))
-
-
 def pieces(engine, packs) -> list[tuple]:
     """(token ids, style, speed) for pieces of different lengths, voices and speeds."""
     import torch
@@ -151,7 +144,7 @@ def pieces(engine, packs) -> list[tuple]:
     return rows
 
 
-def test_pieces_decoded_in_one_batch_sound_as_each_does_alone(runtimes, converted, monkeypatch):
+def test_pieces_decoded_in_one_batch_sound_as_each_does_alone(runtimes, converted, source_held_still):
     """On a GPU the torch runtime decodes several pieces in one batch (speech/batch.py), in float32.
     With the source held still, every piece of a batch of different lengths, voices and speeds gets
     exactly the samples count it gets alone, and the same waveform up to float rounding, which the
@@ -161,7 +154,6 @@ def test_pieces_decoded_in_one_batch_sound_as_each_does_alone(runtimes, converte
     from podcaster.speech.kokoro import load_torch
     _, _, packs = runtimes
     engine = load_torch(str(converted), "cpu", batch=True)
-    held_still(monkeypatch)
     rows = pieces(engine, packs)
     batched = forward_batch(engine.kmodel, *map(list, zip(*rows)))
     for (ids, style, speed), audio in zip(rows, batched):
@@ -170,7 +162,7 @@ def test_pieces_decoded_in_one_batch_sound_as_each_does_alone(runtimes, converte
         assert np.corrcoef(alone.numpy(), audio.numpy())[0, 1] >= 0.999
 
 
-def test_the_decoder_in_bf16_keeps_each_piece_s_length_and_waveform(runtimes, monkeypatch):
+def test_the_decoder_in_bf16_keeps_each_piece_s_length_and_waveform(runtimes, source_held_still):
     """A CPU that multiplies bf16 natively runs the decoder's convolution stacks in bf16 (twice the
     speed there). Durations, pitch and the harmonic source stay float32: with the source held still
     every piece gets exactly its float32 samples count and the same waveform up to rounding
@@ -182,7 +174,6 @@ def test_the_decoder_in_bf16_keeps_each_piece_s_length_and_waveform(runtimes, mo
     full = load_torch(engine.model, "cpu", batch=True).kmodel     # float32 throughout
     half = copy.deepcopy(full)
     decoder_in_bf16(half)
-    held_still(monkeypatch)
     for ids, style, speed in pieces(engine, packs):
         want = full.forward_with_tokens(torch.tensor([ids]), style, speed)[0].flatten().numpy()
         got = half.forward_with_tokens(torch.tensor([ids]), style, speed)[0].flatten().numpy()
