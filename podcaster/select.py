@@ -9,13 +9,13 @@ new reporting, and then as an update.
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import numpy as np
 
 from .types import Cluster, Covered, Preferences, Story
+from .words import content_stems, stems
 
 FALLBACK_COUNT = 5      # when nothing is inside the window, the newest few
 MAX_FUTURE = timedelta(hours=1)
@@ -44,17 +44,6 @@ def story_count(total_words: int, words_per_story: int, opening_words: int) -> i
 
 
 # ---- words -----------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-    return snowballstemmer.stemmer("english")
-
-
-def stems(text: str) -> list[str]:
-    """Lower-cased word stems: 'Elections' and 'election' match."""
-    return _stemmer().stemWords(re.findall(r"[^\W_]+", text.casefold()))
-
 
 @lru_cache(maxsize=4096)
 def _phrase(term: str) -> str:
@@ -100,11 +89,9 @@ def excluded_by(story: Story, prefs: Preferences, topics: dict[str, list[str]]) 
 # ---- clusters --------------------------------------------------------------
 
 def _similarity(stories: list[Story]) -> np.ndarray:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-    stop = set(stems(" ".join(ENGLISH_STOP_WORDS)))
+    from sklearn.feature_extraction.text import TfidfVectorizer
     docs = [f"{s.title} {s.title} {s.body[:TEXT_CHARS]}" for s in stories]
-    vectors = TfidfVectorizer(analyzer=lambda d: [w for w in stems(d) if w not in stop and len(w) > 1],
-                              sublinear_tf=True).fit_transform(docs)
+    vectors = TfidfVectorizer(analyzer=content_stems, sublinear_tf=True).fit_transform(docs)
     return (vectors @ vectors.T).toarray()
 
 
