@@ -14,7 +14,7 @@ from podcaster.speech.convert import KOKORO_82M
 
 WORDS = ("the a ferry solar bay city library tools record crowd coral reef comet probe weather model storms "
          "bank rate percent new first said will is was and of to in on for with today news listeners story "
-         "hello welcome thanks goodbye great interesting really yes so Ava Kai").split()
+         "hello welcome thanks goodbye great interesting really yes no Ava Kai").split()
 # whole tokens that end a sentence, so random text has sentence ends to cut back to
 SENTENCE_ENDS = [w + "." for w in ("today", "news", "bay", "city", "reef", "model", "percent", "story")]
 PUNCT = [".", ",", "!", "?"]
@@ -22,7 +22,7 @@ SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "[UNK]"]
 CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|> {{ m['role'] }} {{ m['content'] }} <|im_end|> {% endfor %}"
                  "{% if add_generation_prompt %}<|im_start|> assistant {% endif %}")
 
-# Qwen2.5-1.5B-Instruct's shape (the CPU default and the offline model), as a Granite-style LM
+# Qwen2.5-1.5B-Instruct's shape (the offline model's), as a Granite-style LM
 LLM_1_5B = dict(hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, num_attention_heads=12,
                 num_key_value_heads=2)
 LLM_TOY = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,

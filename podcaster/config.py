@@ -174,6 +174,8 @@ def load_style(key: str) -> Style:
     for name in ("words_per_minute", "words_per_story"):
         if values[name] <= 0:
             raise PresetError(f"{hint}: field {name!r} must be above 0")
+    if values.get("time_of_day", "") not in ("", "morning", "evening"):
+        raise PresetError(f"{hint}: field 'time_of_day' must be \"morning\", \"evening\" or left out (any time)")
     return Style(key=key, **values)
 
 

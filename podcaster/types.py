@@ -100,6 +100,7 @@ class Style:
     music_bed: bool = True          # a bed under the opening and the sign-off
     sting_file: str | None = None   # your own intro/outro sting (any audio file)
     bed_file: str | None = None     # your own music bed
+    time_of_day: str = ""           # "morning" or "evening": when the show goes out ("" any time)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Script:
     hosts: dict[str, str]            # host key -> spoken name
     clusters: list[Cluster]          # one per story segment, in show order
     turns: list[Turn]
+    notes: dict[str, list[str]] = field(default_factory=dict)   # cluster id -> the notes its segment was written from
 
     @property
     def stories(self) -> list[Story]:
@@ -137,7 +139,8 @@ class Script:
         return {"title": self.title, "date": self.date, "hosts": self.hosts,
                 "stories": [story(s) for s in self.stories],
                 "segments": [{"id": c.id, "title": c.title, "story_ids": [s.id for s in c.stories],
-                              "sources": c.sources, "update_of": c.update_of, "previously": c.previously}
+                              "sources": c.sources, "update_of": c.update_of, "previously": c.previously,
+                              "notes": self.notes.get(c.id, [])}
                              for c in self.clusters],
                 "turns": [asdict(t) for t in self.turns]}
 
@@ -149,7 +152,8 @@ class Script:
         clusters = [Cluster(c["id"], tuple(stories[i] for i in c["story_ids"]), update_of=c["update_of"],
                             previously=c["previously"]) for c in data["segments"]]
         turns = [Turn(t["speaker"], t["text"], list(t["story_ids"]), t["segment"]) for t in data["turns"]]
-        return cls(data["title"], data["date"], data["hosts"], clusters, turns)
+        notes = {c["id"]: list(c.get("notes", [])) for c in data["segments"]}
+        return cls(data["title"], data["date"], data["hosts"], clusters, turns, notes)
 
     def keeping(self, turns: list[Turn]) -> Script:
         """This script with only these turns (say, those the TTS could speak), and the segments they still tell."""

@@ -26,6 +26,11 @@ def test_each_style_changes_both_the_writing_and_the_delivery():
     assert len({(s.speed, s.turn_pause_ms, s.segment_pause_ms) for s in styles}) == len(styles)
 
 
+def test_the_morning_and_evening_styles_say_when_they_go_out():
+    assert (load_style("morning").time_of_day, load_style("evening").time_of_day, load_style("headlines").time_of_day) \
+        == ("morning", "evening", "")
+
+
 def test_unknown_preset_lists_the_choices():
     with pytest.raises(PresetError, match="unknown voice preset 'zed'; choose one of: ava, kai"):
         load_host("zed")
@@ -40,6 +45,8 @@ def test_unknown_preset_lists_the_choices():
     ('description = "x"\nwriting = "y"\nspeed = 1.0\nwords_per_minute = 150\nwords_per_story = 100\n'
      'turn_pause_ms = 200\nsegment_pause_ms = 500\ncolour = "red"\n', "unknown field 'colour'"),
     ("description = \n", "not valid TOML"),
+    ('description = "x"\nwriting = "y"\nspeed = 1.0\nwords_per_minute = 150\nwords_per_story = 100\n'
+     'turn_pause_ms = 200\nsegment_pause_ms = 500\ntime_of_day = "noon"\n', "field 'time_of_day' must be"),
 ])
 def test_bad_style_file_names_file_and_field(tmp_path, monkeypatch, body, problem):
     (tmp_path / "styles").mkdir()

@@ -1,6 +1,6 @@
 """The grounding check: a turn states only facts (numbers, names, quotations) its sources hold."""
-from podcaster.types import Cluster, Story, Turn
-from podcaster.writer.grounding import Grounds, grounded_turns, unsupported
+from podcaster.types import Cluster, Story
+from podcaster.writer.grounding import Grounds, unsupported
 
 BUSES = Story("b", "City orders 212 electric buses",
               'Mayor Lena Ortiz said the city will spend $4.5bn on 212 buses by 2028. "This is the cleanest fleet '
@@ -42,14 +42,6 @@ def test_a_segment_may_not_borrow_another_storys_facts_but_the_opening_may():
     line = "And the comet Hale-Bopp passed within 30 million km."
     assert unsupported(line, BUS_SEGMENT) == ["30", "Hale-Bopp"]
     assert unsupported(line, Grounds.of([Cluster("b", (BUSES,)), Cluster("c", (COMET,))], SHOW)) == []
-
-
-def test_ungrounded_turns_are_left_out_with_what_they_brought():
-    turns = [Turn("ava", "The city buys 212 buses."), Turn("kai", "Costing 9 billion dollars."),
-             Turn("ava", "Says Mayor Ortiz.")]
-    kept, dropped = grounded_turns(turns, BUS_SEGMENT)
-    assert [t.text for t in kept] == ["The city buys 212 buses.", "Says Mayor Ortiz."]
-    assert [(t.text, facts) for t, facts in dropped] == [("Costing 9 billion dollars.", ["9"])]
 
 
 def test_a_digit_is_grounded_by_the_number_word_its_source_uses():

@@ -31,6 +31,9 @@ def test_cut_off_text_is_trimmed_to_the_last_full_sentence():
     turns = parse_turns("Ava: The bank held rates. Inflation slowed to", NAMES, 0, [])
     assert turns[0].text == "The bank held rates."
     assert parse_turns("Ava: and then the", NAMES, 0, []) == []
+    # trailing dots are a sentence cut off (LISTENING.md: "... important news stories from a.."), not an end
+    assert parse_turns("Ava: The bank held rates. It might be a..", NAMES, 0, [])[0].text == "The bank held rates."
+    assert parse_turns("Ava: Rates rose... Then fell.", NAMES, 0, [])[0].text == "Rates rose... Then fell."
 
 
 def test_repeats_and_same_speaker_runs_are_merged_or_dropped():

@@ -1,10 +1,14 @@
 """Script writing: story clusters -> a two-host Script.
 
-First the notes: per story, its key facts from its reports (facts.py, one batched call). Then the
-segments, all in one batched call: an opening, one per cluster (the same news from one or more
-feeds), a sign-off, each written from the story's notes under the script grammar (constrain.py),
-every fact checked against the reports (grounding.py), then repaired and trimmed to its word budget
-(script.py); the segments that yield nothing usable are asked for again, together, with another seed.
+First the notes: per story, its key facts from its reports, most important first (facts.py, one
+batched call). Then the show as a running order, all in one batched call: an opening by both hosts
+that names every story, one segment per cluster (the same news from one or more feeds) that hands
+over from the story before it, and a sign-off by both hosts; each written from the story's notes
+under the script grammar (constrain.py). Every sentence is then checked (support.py): what it
+states must be in the reports, by their words and by the LLM's judgement, and it must be a
+presenter's line in the right place. What is left is repaired and trimmed to its word budget
+(script.py); the segments that come out short, with one host, or (the opening) without every story
+are asked for again, together, with another seed.
 """
 from __future__ import annotations
 
@@ -17,16 +21,20 @@ from datetime import date as Date
 from ..errors import GenerationError
 from ..types import Cluster, Host, Script, Style, Turn
 from .constrain import script_grammar
-from .facts import as_data, material_words, notes_block, sources_block, take_notes
-from .grounding import Grounds, grounded_turns
+from .facts import as_data, material_words, notes_block, sources_block, take_notes, without_host_lines
+from .grounding import Grounds
 from .llm import LLM, Ask
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
+from .support import Draft, ShowRules, check_drafts, log_dropped, sentences
+from ..words import content_stems
 
 log = logging.getLogger(__name__)
 
 SHOW_NAME = "The Daily Feed"
 SHOW_DESCRIPTION = "Your news feeds, talked through by two hosts every morning. Made by podcaster on your own hardware."
-ATTEMPTS = 2    # each try of a story segment costs minutes on a CPU
+TOP_NOTES = 3   # a story's first notes (the most important, facts.py): said in its segment whatever the LLM wrote
+NOTE_TOLD = 0.6 # a note is told when this share of its content words is said
+LEAD_WORDS = 60 # a report sentence longer than this is not read out in place of a segment
 # A segment keeps whole turns up to this share of its words: models write 20-30 % over, and cutting
 # at whole turns lands under the limit (at 1.05 the demo came out 11 % short)
 OVER_BUDGET = 1.15
@@ -40,6 +48,8 @@ TALK_PER_SOURCE_WORD = 2.5
 # a deep dive, and a small model stops early anyway (10 minutes of 3 stories came out 25 % short)
 STYLE_STRETCH = 2
 MIN_STORY_WORDS = 40
+# the opening names every story in a short line: a greeting, then about a dozen words a story
+OPENING_BASE, OPENING_PER_STORY, OPENING_MOST = 20, 12, 140
 
 
 def story_room(cluster: Cluster, style: Style) -> int:
@@ -59,11 +69,12 @@ class WordBudget:
         """The opening and sign-off take a small share; the stories share the rest evenly, except that
         none gets more than its room (story_room): what a thin story cannot carry goes to the others."""
         frame = max(25, min(80, round(total_words * 0.07)))
-        left, per_story = total_words - 2 * frame, [0] * len(rooms)
+        opening = max(frame, min(OPENING_MOST, OPENING_BASE + OPENING_PER_STORY * len(rooms)))
+        left, per_story = total_words - opening - frame, [0] * len(rooms)
         for k, i in enumerate(sorted(range(len(rooms)), key=rooms.__getitem__)):
             per_story[i] = min(rooms[i], max(MIN_STORY_WORDS, left // (len(rooms) - k)))
             left -= per_story[i]
-        return cls(frame, tuple(per_story), frame)
+        return cls(opening, tuple(per_story), frame)
 
     @property
     def total(self) -> int:
@@ -89,53 +100,79 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         log.warning("length: today's %d stories hold enough for about %d of the %d words asked; the episode "
                     "will run short (more feeds or a longer --since give it more news)", len(clusters),
                     budget.total, asked)
+    when = prompts["time_of_day"].format(time=style.time_of_day) if style.time_of_day else ""
     system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
-                                      a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona)
+                                      a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona,
+                                      time_of_day=when)
     titles = "\n".join(f"{i}. {as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
     # words any turn may say without a source: the hosts, the show, today's date, how many stories
     show_words = {a.name, b.name, SHOW_NAME, _spoken_date(day), str(day.year), str(len(clusters))}
-    everything = Grounds.of(clusters, show_words)
+    rules = ShowRules((a.name, b.name), SHOW_NAME, style.time_of_day)
     if on_segment:
-        on_segment(0, len(clusters) + 3)
-    # notes first (facts.py): each segment is written from its story's checked notes, or its reports
+        on_segment(0, 3)
+    # notes first (facts.py), each checked like a host's sentence: each segment is written from its
+    # story's notes, or its reports
     notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(4, min(16, max(budget.per_story) // 30)), seed=seed)
+    notes = _checked_notes(clusters, notes, rules, llm, prompts, speakers)
+    everything = Grounds.of(clusters, show_words, tuple(n for c in clusters for n in notes[c.id]))
     if on_segment:
-        on_segment(1, len(clusters) + 3)
+        on_segment(1, 3)
     segments: list[Segment] = []
 
-    def add(kind: str, first: Host, story_ids: list[str], words: int, grounds: Grounds, **values) -> None:
-        request = prompts[kind].format(words=words, a_name=a.name, b_name=b.name, **values)
-        segments.append(Segment(kind, len(segments), (first, b if first is a else a), story_ids, words, grounds,
+    def add(kind: str, label: str, first: Host, story_ids: list[str], words: int, grounds: Grounds,
+            min_turns: int = 2, preview: tuple[str, ...] = (), **values) -> None:
+        request = prompts[kind].format(words=words, a_name=a.name, b_name=b.name, min_turns=min_turns, **values)
+        segments.append(Segment(kind, label, len(segments), (first, b if first is a else a), story_ids, words, grounds,
                                 [{"role": "system", "content": system}, {"role": "user", "content": request}],
-                                min_turns=max(2 if kind == "segment" else 1, values.get("min_turns", 1))))
+                                min_turns=min_turns, preview=preview))
 
-    add("opening", a, [], budget.opening, everything, date_spoken=_spoken_date(day), titles=titles)
+    add("opening", "opening", a, [], budget.opening, everything, preview=tuple(c.title for c in clusters),
+        date_spoken=_spoken_date(day), titles=titles)
     for i, (cluster, words) in enumerate(zip(clusters, budget.per_story), 1):
         first = a if i % 2 else b
         earlier = Date.fromisoformat(cluster.update_of) if cluster.update_of else None
         update = prompts["update"].format(date_spoken=_spoken_date(earlier),
                                           previously=as_data(cluster.previously, speakers)) if earlier else ""
-        grounds = Grounds.of([cluster], show_words | ({_spoken_date(earlier), str(earlier.year)} if earlier else set()))
-        add("segment", first, [s.id for s in cluster.stories], words, grounds,
-            number=i, count=len(clusters), first_name=first.name, update=update,
+        handover = prompts["handover_next"].format(previous=as_data(clusters[i - 2].title, speakers)) if i > 1 else \
+            prompts["handover_first"]
+        grounds = Grounds.of([cluster], show_words | ({_spoken_date(earlier), str(earlier.year)} if earlier else set()),
+                             tuple(notes[cluster.id]))
+        add("segment", f"story {i} ({cluster.title[:40]})", first, [s.id for s in cluster.stories], words, grounds,
+            number=i, count=len(clusters), first_name=first.name, update=update, handover=handover,
             material=notes_block(cluster, notes[cluster.id], speakers) if notes[cluster.id] else
             sources_block(cluster, speakers),
             min_turns=max(2, words // 45))
-    add("closing", b, [], budget.closing, everything, titles=titles)
-    written = _write_segments(llm, segments, names, seed,
-                              on_done=lambda done: on_segment and on_segment(1 + done, len(segments) + 1))
+    add("closing", "sign-off", b, [], budget.closing, everything, titles=titles)
+    written = _write_segments(llm, segments, names, seed, rules, prompts, speakers)
+    if on_segment:
+        on_segment(2, 3)
+    stories = iter(clusters)
+    for i, segment in enumerate(segments):
+        if segment.kind == "opening":
+            turns = _name_every_story(written[i], clusters, segment, prompts)
+        elif segment.kind == "segment":
+            cluster = next(stories)
+            turns = _tell_the_top_notes(written[i], cluster, notes[cluster.id], segment, speakers)
+        else:
+            turns = _signed_off_by_both(written[i], segment, prompts)
+        written[i] = _without_open_question(fit_words(_both_hosts(turns, segment), segment.words * OVER_BUDGET,
+                                                      segment.index))
+    if on_segment:
+        on_segment(3, 3)
     turns: list[Turn] = []
     told: list[Cluster] = []
     for segment, segment_turns in zip(segments, written):
         if not segment_turns:
-            log.warning("skipped %s %s: the LLM gave no usable lines in %d tries", segment.kind, segment.index, ATTEMPTS)
+            log.warning("skipped the %s: nothing in it passed the checks, and the story has no checked notes",
+                        segment.label)
             continue
         turns += segment_turns
         told += [c for c in clusters if segment.story_ids and c.stories[0].id == segment.story_ids[0]]
     if not told:
         raise GenerationError(f"the LLM ({llm.name}) wrote no usable segment for any story; try another --llm")
     script = Script(title=f"{SHOW_NAME}, {_spoken_date(day)} {day.year}", date=day.isoformat(),
-                    hosts={a.key: a.name, b.key: b.name}, clusters=told, turns=turns)
+                    hosts={a.key: a.name, b.key: b.name}, clusters=told, turns=turns,
+                    notes={c.id: notes[c.id] for c in told})
     validate_script(script)
     return script
 
@@ -143,18 +180,16 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
 @dataclass(frozen=True)
 class Segment:
     """One part of the show to write: the opening, a story, or the sign-off."""
-    kind: str
+    kind: str                       # "opening", "segment" or "closing"
+    label: str                      # what the log calls it
     index: int
     order: tuple[Host, Host]        # who speaks first, who second
     story_ids: list[str]
     words: int
     grounds: Grounds
     messages: list[dict]
-    min_turns: int                  # the grammar's: a story needs both hosts and the turns its prompt asks for
-
-    @property
-    def hosts_wanted(self) -> int:
-        return 2 if self.kind == "segment" else 1
+    min_turns: int                  # the grammar's: both hosts, and the turns its prompt asks for
+    preview: tuple[str, ...] = ()   # the stories it must name (the opening's running order)
 
     def ask(self) -> Ask:
         first, second = self.order
@@ -166,40 +201,135 @@ class Segment:
         return Ask(self.messages, prefix=f"{first.name}:", max_new_tokens=int(self.words * 1.7) + 40, grammar=grammar)
 
 
-def _write_segments(llm: LLM, segments: list[Segment], names: dict[str, str], seed: int,
-                    on_done: Callable[[int], None]) -> list[list[Turn]]:
-    """Every segment's turns, written in one batch (llm.chat_many). A segment is asked again, with the
-    others that failed, until its reply has the hosts it wants and at least a third of its words,
-    counting only turns whose facts are in the sources (the others are left out and logged);
-    otherwise it keeps its best try."""
-    def score(turns: list[Turn]) -> tuple[int, int]:
-        return len({t.speaker for t in turns}), sum(len(t.text.split()) for t in turns)
+def _checked_notes(clusters: list[Cluster], notes: dict[str, list[str]], rules: ShowRules, llm: LLM,
+                   prompts: dict[str, str], speakers: tuple[str, ...]) -> dict[str, list[str]]:
+    """Each story's notes that pass the same check as a host's sentence (support.py), in their order."""
+    drafts = [Draft("notes", [Turn("", note, [], 0) for note in notes[c.id]], Grounds.of([c], set())) for c in clusters]
+    checked = {}
+    for cluster, draft, (kept, dropped) in zip(clusters, drafts, check_drafts(drafts, rules, llm, prompts, speakers)):
+        log_dropped(f"notes on {cluster.title[:40]!r}", dropped, len(draft.turns))
+        checked[cluster.id] = [turn.text for turn in kept]
+    return checked
 
-    best: list[list[Turn]] = [[] for _ in segments]
-    todo = list(range(len(segments)))
-    for attempt in range(ATTEMPTS):
-        raws = llm.chat_many([segments[i].ask() for i in todo], seed=seed * 1000 + 100 * (attempt + 1))
-        retry = []
-        for i, raw in zip(todo, raws):
-            segment = segments[i]
-            turns, ungrounded = grounded_turns(parse_turns(raw, names, segment.index, segment.story_ids), segment.grounds)
-            for turn, facts in ungrounded:
-                log.info("segment %d try %d: left out a line stating what its sources do not (%s): %r",
-                         segment.index, attempt + 1, ", ".join(facts), turn.text[:100])
-            # repaired again: the neighbours of a line left out may now be one speaker's two turns
-            turns = fit_words(repair_turns(turns), segment.words * OVER_BUDGET, segment.index)
-            speakers, got = score(turns)
-            if turns and (speakers, got) > score(best[i]):
-                best[i] = turns
-            if speakers < segment.hosts_wanted or got < segment.words / 3:
-                log.info("segment %d try %d: %d host(s), %d usable words of %d asked", segment.index, attempt + 1,
-                         speakers, got, segment.words)
-                retry.append(i)
-        todo = retry
-        on_done(len(segments) - len(todo) if attempt + 1 < ATTEMPTS else len(segments))
-        if not todo:
-            break
-    return best
+
+def _write_segments(llm: LLM, segments: list[Segment], names: dict[str, str], seed: int, rules: ShowRules,
+                    prompts: dict[str, str], speakers: tuple[str, ...]) -> list[list[Turn]]:
+    """Every segment's turns, written in one batch (llm.chat_many), with only the sentences that pass
+    the checks (support.py; what fails is left out and logged per segment)."""
+    raws = llm.chat_many([segment.ask() for segment in segments], seed=seed * 1000 + 100)
+    drafts = [Draft(segment.kind, parse_turns(raw, names, segment.index, segment.story_ids), segment.grounds)
+              for segment, raw in zip(segments, raws)]
+    written = []
+    for segment, draft, (turns, dropped) in zip(segments, drafts, check_drafts(drafts, rules, llm, prompts, speakers)):
+        log_dropped(segment.label, dropped, sum(len(sentences(t.text)) for t in draft.turns))
+        # repaired again: the neighbours of a line left out may now be one speaker's two turns
+        written.append(repair_turns(turns))
+    return written
+
+
+def _said(turns: list[Turn]) -> set[str]:
+    return set(content_stems(" ".join(t.text for t in turns)))
+
+
+def _unnamed(turns: list[Turn], titles: tuple[str, ...]) -> list[str]:
+    """The titles a preview does not name: fewer than two of a title's content words (one, for a
+    title of one) appear in it."""
+    said = _said(turns)
+    return [title for title in titles if len(said & set(content_stems(title))) < min(2, len(set(content_stems(title))))]
+
+
+def _told(note: str, said: set[str]) -> bool:
+    """Whether a note is told: most of its content words are said."""
+    words = set(content_stems(note))
+    return len(words & said) >= NOTE_TOLD * len(words)
+
+
+def _with_lines(turns: list[Turn], lines: list[str], segment: Segment, at: int) -> list[Turn]:
+    """turns with lines added before turn at, spoken in turn by the host who did not speak just before."""
+    first, second = segment.order
+    before = turns[at - 1].speaker if 0 < at <= len(turns) else second.key
+    added = []
+    for line in lines:
+        speaker = first.key if before == second.key else second.key
+        added.append(Turn(speaker, line, list(segment.story_ids), segment.index))
+        before = speaker
+    return repair_turns(turns[:at] + added + turns[at:])
+
+
+def _name_every_story(turns: list[Turn], clusters: list[Cluster], opening: Segment, prompts: dict[str, str]) -> list[Turn]:
+    """The opening with a line naming each story it did not, by the other host: the listener hears the
+    whole running order before the first story (the titles are the reports' own words); and if one host
+    is left, the other hands over to the first story."""
+    missing = [title.rstrip(" .!?:;") for title in _unnamed(turns, opening.preview)]
+    lines = []
+    if missing:
+        log.info("opening: %d stories not named by the LLM; named by their titles", len(missing))
+        titles = missing[0] if len(missing) == 1 else "; ".join(missing[:-1]) + "; and " + missing[-1]
+        lines.append(prompts["line_also_today" if turns else "line_today"].format(titles=titles))
+    if not turns:
+        lines.insert(0, prompts["line_welcome"].format(show=SHOW_NAME))
+    # before the last turn, which usually hands over to the first story
+    turns = _with_lines(turns, lines, opening, max(len(turns) - 1, min(1, len(turns))))
+    if len({t.speaker for t in turns}) < 2 and clusters:
+        turns = _with_lines(turns, [prompts["line_first_story"].format(title=clusters[0].title.rstrip(" .!?:;"))],
+                            opening, len(turns))
+    return turns
+
+
+def _tell_the_top_notes(turns: list[Turn], cluster: Cluster, notes: list[str], segment: Segment,
+                        speakers: tuple[str, ...]) -> list[Turn]:
+    """A story's segment with its top notes said early: what happened, who, where, the key number and
+    any caveat come before colour. A top note the hosts did not tell is said after the first turn by
+    the other host. A segment with nothing left is its title and its notes, the hosts taking turns; with
+    no notes either, its title and the first sentences of its lead report, as a newsreader would."""
+    if not turns:
+        lines = notes[:max(TOP_NOTES, 2)] or [s for s in sentences(without_host_lines(cluster.stories[0].body, speakers))
+                                              if len(s.split()) <= LEAD_WORDS][:2]
+        log.info("%s: told from its %s", segment.label, "checked notes" if notes else "lead report's first sentences")
+        return _with_lines([], [cluster.title.rstrip(" .!?:;") + "."] + [_ended(line) for line in lines], segment, 0)
+    said = _said(turns)
+    missing = [note for note in notes[:TOP_NOTES] if not _told(note, said)]
+    if len({t.speaker for t in turns}) < 2 and not missing:
+        missing = [note for note in notes[TOP_NOTES:] if not _told(note, said)][:1]
+    if missing:
+        log.info("%s: %d of its top notes said by the hosts; the other %d added", segment.label,
+                 min(TOP_NOTES, len(notes)) - len(missing), len(missing))
+    return _with_lines(turns, [_ended(n) for n in missing], segment, 1)
+
+
+def _ended(line: str) -> str:
+    return line if SENTENCE_END.search(line[-3:]) else line.rstrip(" ,;:") + "."
+
+
+def _signed_off_by_both(turns: list[Turn], closing: Segment, prompts: dict[str, str]) -> list[Turn]:
+    """The sign-off, with the show's own goodbye where the LLM's did not pass or had one host."""
+    if len({t.speaker for t in turns}) >= 2:
+        return turns
+    return _with_lines(turns, ([] if turns else [prompts["line_wrap"]]) + [prompts["line_goodbye"]], closing, len(turns))
+
+
+def _both_hosts(turns: list[Turn], segment: Segment) -> list[Turn]:
+    """A segment that one host speaks alone is shared: the other host takes the second half of its
+    longest turn, from a sentence boundary."""
+    if len({t.speaker for t in turns}) != 1:
+        return turns
+    longest = max(range(len(turns)), key=lambda i: len(sentences(turns[i].text)))
+    said = sentences(turns[longest].text)
+    if len(said) < 2:
+        return turns
+    first, second = segment.order
+    half = len(said) // 2
+    other = second.key if turns[longest].speaker == first.key else first.key
+    split = [Turn(turns[longest].speaker, " ".join(said[:half]), turns[longest].story_ids, turns[longest].segment),
+             Turn(other, " ".join(said[half:]), turns[longest].story_ids, turns[longest].segment)]
+    return turns[:longest] + split + turns[longest + 1:]
+
+
+def _without_open_question(turns: list[Turn]) -> list[Turn]:
+    """A segment does not end on a question nobody answers."""
+    while len(turns) > 1 and turns[-1].text.rstrip("\"'”’").endswith("?"):
+        turns = turns[:-1]
+    return turns
 
 
 def fit_words(turns: list[Turn], limit: float, segment: int = 0) -> list[Turn]:
@@ -217,9 +347,8 @@ def fit_words(turns: list[Turn], limit: float, segment: int = 0) -> list[Turn]:
         kept.append(turn)
         total += count
     cut = kept != turns
-    while cut and len(kept) > 1 and kept[-1].text.rstrip().endswith("?"):
-        kept.pop()
     if cut:
+        kept = _without_open_question(kept)
         log.info("segment %d: kept %d of %d turns, %d words for a budget of %d", segment, len(kept), len(turns),
                  sum(len(t.text.split()) for t in kept), limit)
     return kept

@@ -12,12 +12,14 @@ from functools import cached_property
 
 from text_to_num import alpha2digit
 
-from ..types import Cluster, Turn
+from ..types import Cluster
+from ..words import content_stems
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _SCALE_WORDS = {"100", "1000", "1000000", "1000000000", "1000000000000"}   # "4.5 billion" -> "4.5 1000000000"
 _WORD = re.compile(r"(?<!\w)[A-Za-z][\w'’-]*")     # a whole word: not the 'P' of '88P'
 _SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|[\"“(—–-]\s*)$")
+_SOURCE_SENTENCE = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”’)]))\s+(?=[\"“(]?[A-Z0-9])")
 _QUOTE = re.compile(r"[\"“]([^\"”]+)[\"”]")
 # capitalised for grammar, not because they name something the sources must hold
 # (weekdays and months are facts: only today's, or the sources', may be said); models also capitalise
@@ -31,19 +33,41 @@ Indeed Also Then Plus Not Can Will""".split())
 @dataclass(frozen=True)
 class Grounds:
     """What a segment may state: its sources' text, and words any turn may use (hosts, show, date)."""
-    text: str
+    text: str                   # the sources, casefolded, one space between words
     allowed: frozenset[str]     # single words and numbers, casefolded
+    source: str = ""            # the sources as written
+    notes: tuple[str, ...] = () # facts taken from the sources and checked (support.py): a close copy of one needs no judge
 
     @cached_property
     def numbers(self) -> set[str]:
         """Every number the sources state, in digits or in words ("four minutes" holds 4)."""
         return _numbers(self.text, threshold=0)
 
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        """The content words the sources use, stemmed (words.py)."""
+        return frozenset(content_stems(self.text))
+
+    @cached_property
+    def passages(self) -> list[str]:
+        """The sources' sentences, as written: what a claim is shown beside when it is judged."""
+        return [p for part in self.source.split("\n") for p in _SOURCE_SENTENCE.split(part) if p.strip()]
+
+    @cached_property
+    def passage_stems(self) -> list[frozenset[str]]:
+        return [frozenset(content_stems(p)) for p in self.passages]
+
+    @cached_property
+    def note_stems(self) -> list[frozenset[str]]:
+        return [frozenset(content_stems(n)) for n in self.notes]
+
     @classmethod
-    def of(cls, clusters: list[Cluster], allowed: set[str]) -> Grounds:
+    def of(cls, clusters: list[Cluster], allowed: set[str], notes: tuple[str, ...] = ()) -> Grounds:
         parts = [f"{s.source}\n{s.title}\n{s.body}" for c in clusters for s in c.stories]
         parts += [c.previously for c in clusters if c.previously]
-        return cls(_plain("\n".join(parts)), frozenset(w for a in allowed for w in re.findall(r"[\w'-]+", _plain(a))))
+        source = "\n".join(parts)
+        return cls(_plain(source), frozenset(w for a in allowed for w in re.findall(r"[\w'-]+", _plain(a))), source,
+                   tuple(notes))
 
 
 def _plain(text: str) -> str:
@@ -84,12 +108,3 @@ def unsupported(text: str, grounds: Grounds) -> list[str]:
         if len(said.split()) >= 4 and said not in _plain(re.sub(r"[^\w\s']", " ", grounds.text)):
             missing.append(f'"{quote.strip()}"')
     return missing
-
-
-def grounded_turns(turns: list[Turn], grounds: Grounds) -> tuple[list[Turn], list[tuple[Turn, list[str]]]]:
-    """The turns whose facts all appear in grounds, and those left out with what they brought."""
-    kept, dropped = [], []
-    for turn in turns:
-        facts = unsupported(turn.text, grounds)
-        (dropped.append((turn, facts)) if facts else kept.append(turn))
-    return kept, dropped

@@ -48,18 +48,63 @@ class LLM:
             replies += self._generate(asks[start:start + MAX_BATCH], seed + start)
         return replies
 
+    def judge_many(self, questions: list[list[dict]]) -> list[float]:
+        """For each conversation, the probability that the model's reply starts with yes rather than no:
+        one forward pass, no generation (the next token's logits over "yes"/"no" in their spellings).
+        Questions of like length share a batch, so little of it is padding."""
+        yes, no = self._answer_tokens()
+        order = sorted(range(len(questions)), key=lambda i: len(str(questions[i])))
+        answers = [0.0] * len(questions)
+        for start in range(0, len(order), MAX_BATCH):
+            batch = order[start:start + MAX_BATCH]
+            logits = self._next_token_logits([questions[i] for i in batch], prefix="")
+            both = logits[:, yes + no].float().softmax(dim=-1)
+            for i, p in zip(batch, both[:, :len(yes)].sum(dim=-1).tolist()):
+                answers[i] = p
+        return answers
+
+    def _answer_tokens(self) -> tuple[list[int], list[int]]:
+        """The ids of the single tokens that spell yes and no (with and without a capital, a space)."""
+        def ids(words: list[str]) -> list[int]:
+            found = set()
+            for word in words:
+                tokens = self.tokenizer.encode(word, add_special_tokens=False)
+                if len(tokens) == 1:
+                    found.add(tokens[0])
+            return sorted(found)
+        yes, no = ids(["yes", "Yes", " yes", " Yes", "YES"]), ids(["no", "No", " no", " No", "NO"])
+        if not yes or not no:
+            raise ModelError(f"LLM {self.name}: its tokenizer has no single token for yes or no, so it cannot "
+                             "judge claims; use another --llm")
+        return yes, no
+
+    def _inputs(self, messages: list[list[dict]], prefixes: list[str]):
+        prompts = [self.tokenizer.apply_chat_template(
+            m, add_generation_prompt=True, tokenize=False,
+            enable_thinking=False) + prefix  # SmolLM3 and Qwen3 think aloud unless told not to
+            for m, prefix in zip(messages, prefixes)]
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.tokenizer.padding_side = "left"      # the replies all continue from the last column
+        return self.tokenizer(prompts, return_tensors="pt", add_special_tokens=False, padding=True).to(self.device)
+
+    def _next_token_logits(self, messages: list[list[dict]], prefix: str):
+        import torch
+        inputs = self._inputs(messages, [prefix] * len(messages))
+        try:
+            with torch.inference_mode():
+                return self.model(**inputs, logits_to_keep=1).logits[:, -1, :]
+        except (RuntimeError, MemoryError) as e:
+            fault = model_fault(e, f"the LLM ({self.name})", self.device)
+            if fault is None:
+                raise
+            raise fault from None
+
     def _generate(self, asks: list[Ask], seed: int) -> list[str]:
         import torch
         from transformers import LogitsProcessorList
-        prompts = [self.tokenizer.apply_chat_template(
-            ask.messages, add_generation_prompt=True, tokenize=False,
-            enable_thinking=False) + ask.prefix  # SmolLM3 and Qwen3 think aloud unless told not to
-            for ask in asks]
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
+        inputs = self._inputs([ask.messages for ask in asks], [ask.prefix for ask in asks])
         pad = self.tokenizer.pad_token_id
-        self.tokenizer.padding_side = "left"      # the replies all continue from the last column
-        inputs = self.tokenizer(prompts, return_tensors="pt", add_special_tokens=False, padding=True).to(self.device)
         prompt_length = inputs["input_ids"].shape[1]
         limits = [ask.max_new_tokens for ask in asks]
         processors, stops = [], {}

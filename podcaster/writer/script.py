@@ -24,8 +24,10 @@ _OPENING_DIRECTION = re.compile(r"^\s*(?:\([^)]{0,60}\)|\*[^*]{0,60}\*)\s*")
 _QUOTED = re.compile(r'^["“](.*)["”]$')
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _MARKUP = re.compile(r"[*_`#<>\[\]{}|\\]")
-_END = re.compile(r"[.!?…][\"'”’)]*$")
-SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?=\s|$)")
+# a sentence ends in one stop, question or exclamation mark; dots that trail off ("which might be a..")
+# are a sentence cut off
+_END = re.compile(r"(?<![.…])[.!?][\"'”’)]*$")
+SENTENCE_END = re.compile(r"(?<![.…])[.!?][\"'”’)]*(?=\s|$)")
 
 
 def clean_text(text: str) -> str:

@@ -1,0 +1,263 @@
+"""Claim-level support: every sentence a host says is checked against the reports of the stories it is
+about, and only what they state is spoken.
+
+A sentence that states something (not a question, not a short reaction) stays only if two independent
+signals agree:
+- the words: its numbers, names and quotations are in the reports (grounding.py), and most of its
+  content words, stemmed, are too;
+- the meaning: the loaded LLM, shown the report sentences that best match it, answers yes to "does
+  the source say this?" (llm.judge_many: one forward pass a sentence, batched). Negations, who did
+  what and cause and effect pass the first signal and fail here. A close copy of one report
+  sentence or one checked note (all its content words there, no "not" it lacks, each number after
+  the same word) is the words' own proof of its meaning and is not asked: on 2 CPU cores a question
+  costs about a second.
+The notes a segment is written from are checked the same way first (every note is a claim), so a
+host who retells a note needs no judge. Whatever the reports say, hosts present the news: a sentence that speaks as a person in the story
+("we negotiated", "our team") or lectures the listener ("we need to be careful") is not theirs to
+say; greetings and self-introductions belong to the opening, goodbyes to the sign-off, and a morning
+show does not say "tonight" unless the news does.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from ..types import Turn
+from ..words import content_stems
+from .facts import as_data
+from .grounding import Grounds, unsupported
+from .llm import LLM
+from .script import SENTENCE_END
+
+log = logging.getLogger(__name__)
+
+# a claim keeps at least this share of its content words (stemmed) in its reports: paraphrase moves a
+# word or two, invention brings whole phrases (tuned on benchmarks/faithfulness/claims.json)
+LEXICAL_MIN = 0.7
+MIN_QUESTION_WORDS = 3      # "Do you,?" is not a question a listener can follow
+EVIDENCE_SENTENCES = 4      # report sentences the judge sees for one claim
+# the judge's probability of "yes" a claim needs. The offline model on claims.json's sentences that pass
+# the words: true ones 0.29 to 0.95 (4 of 41 under 0.7), invented 0.20 to 0.59, inverted 0.28 to 0.90
+# (12 of 18 under 0.7)
+YES_MIN = 0.7
+
+# a sentence of at most this many words whose content words are all of these is a reaction, not a claim
+REACTION_WORDS = 8
+REACTION = frozenset(content_stems(
+    "wow great interesting fascinating amazing impressive exactly right true indeed absolutely incredible good "
+    "news really pretty huge big story stories sounds sound thing things definitely certainly agreed agree nice "
+    "exciting cool remarkable wonderful lovely fantastic quite sure yeah yes okay well love step moment idea "
+    "wild surprising surprise shame tough worrying encouraging promising hopeful relief welcome point fair "
+    "question change day time lot deal start kind matter matters important"))
+
+# what hosts say about the show itself ("today's stories", "next up", "let's dig in"): not news to check
+SHOW_VOCABULARY = frozenset(content_stems(
+    "show shows episode story stories today today's news headline headlines topic topics listener listeners "
+    "morning evening tomorrow talk talking look looking hear start starting begin next "
+    "cover covering dive dig break update updates join joining host hosts welcome thank thanks listen "
+    "listening round roundup wrap move moving turn turning head heading bring lined line-up up ahead coming "
+    "tell telling explain closer detail details let's get started kick kicking"))
+
+_FIRST_PERSON_PLURAL = re.compile(r"\b(?:we|we've|we'd|we're|we'll|our|ours|us|ourselves)\b", re.I)
+# a host's "I" in a story is a view on it ("I think", "I wonder"); anything else ("I walked past it",
+# "my legs felt light") is a person in the story speaking through a host
+_FIRST_PERSON_SINGULAR = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)\b")
+_HOST_VIEW = re.compile(r"\bI(?:'d| would)? (?:think|wonder|agree|guess|suppose|imagine|mean|say|bet|love|like|"
+                        r"hope|find|noticed|read)\b|\bI'm (?:curious|glad|sure|not sure|told|reading)\b|"
+                        r"\b(?:to|for|with|let) me\b|\b(?:strikes|struck|surprises|surprised) me\b")
+# what hosts say of themselves and the show: not the first person of someone in the story
+_SHOW_TALK = re.compile(
+    r"\b(?:let's|let us|we(?:'ll| will) (?:be back|be right back|talk|look|cover|hear|turn|move|keep|follow|bring|"
+    r"update|see|get to|have more|wrap|leave it|stay)|we're (?:talking|looking|covering|going to|moving|turning|"
+    r"heading|starting|back|off|wrapping|done)|we (?:turn|move|go|head|start with|cover|begin|end|close|wrap|finish)|"
+    r"we (?:just|already) (?:heard|talked|covered|said|mentioned|saw)|we have (?:a|another|more|one|two|three|"
+    r"some|time)|(?:with|join|joining|joined|for|tell|to) us|our (?:show|listeners|next|last|first|final|top|"
+    r"story|stories|guest|second|third|fourth|fifth|time)|on (?:our|the) (?:show|program|list))\b", re.I)
+_LECTURE = re.compile(
+    r"\b(?:(?:it's|it is) (?:important|crucial|essential|vital|key|worth remembering) (?:to|that)|"
+    r"we (?:all )?(?:need|should|must|have|ought) to|we (?:all )?should|you (?:should|must|need to|ought to)|"
+    r"everyone (?:should|must|needs to)|make sure (?:to|you|we)|be (?:careful|cautious|mindful|aware|vigilant)|"
+    r"remember to|let's (?:all )?(?:hope|remember|not forget))\b", re.I)
+# a sentence that gives an order: a report has no reason to, and a host tells the news, not the listener
+_COMMAND = re.compile(r"^\W*(?:please\s+)?(?:speak|say|tell|visit|call|click|buy|subscribe|sign up|follow|go to|"
+                      r"check out|download|vote|donate|remember|don't|do not|stop|try|make sure|use|get|act)\b", re.I)
+_GREETING = re.compile(
+    r"\b(?:good (?:morning|afternoon|evening|day)|welcome (?:back|to|everyone|listeners)|welcome,|hello|"
+    r"hi (?:everyone|all|there|folks)|hey (?:everyone|there|folks)|my name is|i'm here with|here with me|"
+    r"joining me|(?:and|with) me (?:today )?is)\b", re.I)
+_FAREWELL = re.compile(
+    r"\b(?:goodbye|bye|good night|see you (?:tomorrow|next time|then|soon)|thanks? (?:you )?for (?:listening|"
+    r"joining|tuning)|that's (?:all|it) for (?:today|this|now)|until tomorrow|signing off|take care)\b", re.I)
+# words for a time of day; a style names its own (Style.time_of_day), the others need the news to say them
+TIMES_OF_DAY = {"morning": r"(?:this|good|great|nice|lovely) morning|breakfast",
+                "evening": r"tonight|(?:this|good|great|nice|lovely) (?:evening|night)|end of the day"}
+
+
+@dataclass(frozen=True)
+class ShowRules:
+    """What the whole show may say whatever its sources: its hosts and name, and its time of day."""
+    host_names: tuple[str, ...]
+    show_name: str
+    time_of_day: str = ""       # "morning", "evening", or "" (any)
+
+
+@dataclass
+class Draft:
+    """One segment's turns as written, to be checked: its kind ('opening', 'segment', 'closing', or
+    'notes': a story's notes, every one a claim) and what it may state."""
+    kind: str
+    turns: list[Turn]
+    grounds: Grounds
+
+
+@dataclass(frozen=True)
+class Dropped:
+    sentence: str
+    reason: str
+
+
+def sentences(text: str) -> list[str]:
+    """text in its sentences (what follows the last end stays with it)."""
+    out, start = [], 0
+    for end in SENTENCE_END.finditer(text):
+        out.append(text[start:end.end()].strip())
+        start = end.end()
+    if text[start:].strip():
+        out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def kind_of(sentence: str, grounds: Grounds) -> str:
+    """'question', 'reaction' (a few words of response, nothing stated), 'fragment' (a question too
+    short to follow) or 'claim'."""
+    if sentence.rstrip("\"'”’").endswith("?"):
+        return "question" if len(re.findall(r"\w+", sentence)) >= MIN_QUESTION_WORDS else "fragment"
+    words = content_stems(sentence)
+    if len(sentence.split()) <= REACTION_WORDS and all(w in REACTION or w in grounds.allowed for w in words):
+        return "reaction"
+    return "claim"
+
+
+def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> str:
+    """Why a host may not say this sentence in a segment of this kind, whatever the sources say ('' if
+    they may)."""
+    if _LECTURE.search(sentence) or _COMMAND.search(sentence):
+        return "lectures the listener"
+    if kind == "notes":
+        return ""
+    first_person = _FIRST_PERSON_PLURAL.search(_SHOW_TALK.sub(" ", sentence)) or \
+        _FIRST_PERSON_SINGULAR.search(_HOST_VIEW.sub(" ", sentence))
+    if kind != "opening" and (_GREETING.search(sentence) or _self_introduction(sentence, rules)):
+        return "a greeting after the opening"
+    if kind == "segment" and (_FAREWELL.search(sentence) or rules.show_name.casefold() in sentence.casefold()):
+        return "a sign-off or show announcement mid-show"
+    if first_person and kind == "segment":
+        return "speaks as someone in the story"
+    for time, words in TIMES_OF_DAY.items() if rules.time_of_day else ():
+        if time != rules.time_of_day and re.search(rf"\b(?:{words})\b", sentence, re.I) and \
+                not re.search(rf"\b(?:{words})\b", grounds.text):
+            return f"wrong time of day for a {rules.time_of_day} show"
+    return ""
+
+
+def _self_introduction(sentence: str, rules: ShowRules) -> bool:
+    names = "|".join(map(re.escape, rules.host_names))
+    return bool(re.search(rf"\b(?:I'm|I am|this is|it's) (?:{names})\b", sentence, re.I))
+
+
+def lexical_gap(sentence: str, grounds: Grounds) -> str:
+    """Why the words of a claim are not its reports' ('' if they are): a number, name or quotation they
+    do not hold, or too few of its content words."""
+    facts = unsupported(sentence, grounds)
+    if facts:
+        return f"not in the reports: {', '.join(facts)}"
+    words = [w for w in content_stems(sentence) if w not in grounds.allowed and w not in SHOW_VOCABULARY]
+    if not words:
+        return ""
+    missing = [w for w in words if w not in grounds.stems]
+    if 1 - len(missing) / len(words) < LEXICAL_MIN:
+        return f"words not in the reports: {', '.join(dict.fromkeys(missing))}"
+    return ""
+
+
+_WORD_AND_NUMBER = re.compile(r"\b[A-Za-z]+ \d[\d,.]*\d|\b[A-Za-z]+ \d")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|\w+n't)\b", re.I)
+
+
+def close_copy(sentence: str, grounds: Grounds) -> bool:
+    """Whether every content word of sentence is in one report sentence or one checked note, with no
+    negation it lacks, and each number after the same word ("rose to 3.5" is not "rose by 3.5")."""
+    wanted = set(content_stems(sentence)) - grounds.allowed - SHOW_VOCABULARY
+    negations = len(_NEGATION.findall(sentence))
+    numbers = [m.casefold() for m in _WORD_AND_NUMBER.findall(sentence)]
+    return any(wanted <= stems and negations <= len(_NEGATION.findall(text)) and
+               all(n in " ".join(text.casefold().split()) for n in numbers)
+               for stems, text in zip(grounds.passage_stems + grounds.note_stems, grounds.passages + list(grounds.notes)))
+
+
+def evidence(sentence: str, grounds: Grounds, count: int = EVIDENCE_SENTENCES) -> str:
+    """The report sentences that share the most content words with sentence, in report order."""
+    wanted = set(content_stems(sentence))
+    scored = sorted(range(len(grounds.passages)), key=lambda i: -len(wanted & grounds.passage_stems[i]))[:count]
+    return " ".join(grounds.passages[i] for i in sorted(scored))
+
+
+def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[str, str],
+                 speakers: tuple[str, ...]) -> list[tuple[list[Turn], list[Dropped]]]:
+    """Each draft's turns with only the sentences its hosts may say, and what was left out with why.
+    The judge sees every claim that passed the other checks, all drafts in one batch."""
+    verdicts: list[list[list[str]]] = []      # draft -> turn -> sentence -> reason ('' = kept)
+    to_judge: list[tuple[int, int, int, str, Grounds]] = []
+    for d, draft in enumerate(drafts):
+        verdicts.append([])
+        for t, turn in enumerate(draft.turns):
+            reasons = []
+            for s, sentence in enumerate(sentences(turn.text)):
+                kind = "claim" if draft.kind == "notes" else kind_of(sentence, draft.grounds)
+                reason = house_rule(sentence, draft.kind, rules, draft.grounds)
+                if kind == "fragment":
+                    reason = "a fragment, not a sentence"
+                if not reason and kind != "reaction":
+                    # a question may not smuggle in a number or a name either
+                    reason = lexical_gap(sentence, draft.grounds) if kind == "claim" else \
+                        ", ".join(unsupported(sentence, draft.grounds))
+                if not reason and kind == "claim" and not close_copy(sentence, draft.grounds):
+                    to_judge.append((d, t, s, sentence, draft.grounds))
+                reasons.append(reason)
+            verdicts[d].append(reasons)
+    questions = [[{"role": "system", "content": prompts["judge_system"]},
+                  {"role": "user", "content": prompts["judge"].format(
+                      evidence=as_data(evidence(sentence, grounds), speakers), claim=as_data(sentence, speakers))}]
+                 for _, _, _, sentence, grounds in to_judge]
+    started = time.perf_counter()
+    for (d, t, s, _, _), yes in zip(to_judge, llm.judge_many(questions) if questions else []):
+        if yes < YES_MIN:
+            verdicts[d][t][s] = f"the judge finds it unsupported (yes {yes:.2f})"
+    log.info("support: %d sentences checked, %d asked of the judge (%.1f s)",
+             sum(len(r) for v in verdicts for r in v), len(questions), time.perf_counter() - started)
+    return [_kept(draft, verdicts[d]) for d, draft in enumerate(drafts)]
+
+
+def _kept(draft: Draft, verdicts: list[list[str]]) -> tuple[list[Turn], list[Dropped]]:
+    turns, dropped = [], []
+    for turn, reasons in zip(draft.turns, verdicts):
+        said = sentences(turn.text)
+        dropped += [Dropped(sentence, reason) for sentence, reason in zip(said, reasons) if reason]
+        text = " ".join(sentence for sentence, reason in zip(said, reasons) if not reason)
+        if text:
+            turns.append(Turn(turn.speaker, text, turn.story_ids, turn.segment))
+    return turns, dropped
+
+
+def log_dropped(label: str, dropped: list[Dropped], said: int) -> None:
+    """One line per story: how many of its sentences were left out and why, then each of them."""
+    if not dropped:
+        return
+    why = Counter(d.reason.split(":")[0].split(" (")[0] for d in dropped)
+    log.info("%s: left out %d of %d sentences (%s)", label, len(dropped), said,
+             ", ".join(f"{n} {reason}" for reason, n in why.most_common()))
+    for d in dropped:
+        log.info("  left out (%s): %r", d.reason, d.sentence[:120])
