@@ -166,7 +166,8 @@ def test_a_storys_top_notes_are_said_early_and_a_story_with_nothing_left_is_read
     told = _tell_the_top_notes(turns, cluster, notes, segment, ("Ava", "Kai"))
     assert [(t.speaker, t.text) for t in told] == [
         ("ava", "The ferry line reopened on Monday, Kai."),
-        ("kai", "The rebuild took two years."), ("ava", "Fares rose by a third. Quite a wait.")]
+        ("kai", "The rebuild took two years."), ("ava", "Fares rose by a third. Quite a wait."),
+        ("kai", "The boats are electric.")]     # a segment well short of its words gets the story's other notes
     read = _tell_the_top_notes([], cluster, notes, segment, ("Ava", "Kai"))
     assert [t.text for t in read] == ["Ferry line reopens.", "The ferry line reopened on Monday.",
                                       "The rebuild took two years.", "Fares rose by a third."]

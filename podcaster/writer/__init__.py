@@ -35,6 +35,7 @@ SHOW_DESCRIPTION = "Your news feeds, talked through by two hosts every morning. 
 TOP_NOTES = 3   # a story's first notes (the most important, facts.py): said in its segment whatever the LLM wrote
 NOTE_TOLD = 0.6 # a note is told when this share of its content words is said
 LEAD_WORDS = 60 # a report sentence longer than this is not read out in place of a segment
+FILL_SHARE = 0.8    # a story's segment shorter than this share of its words gets more of its notes
 # A segment keeps whole turns up to this share of its words: models write 20-30 % over, and cutting
 # at whole turns lands under the limit (at 1.05 the demo came out 11 % short)
 OVER_BUDGET = 1.15
@@ -112,7 +113,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         on_segment(0, 3)
     # notes first (facts.py), each checked like a host's sentence: each segment is written from its
     # story's notes, or its reports
-    notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(4, min(16, max(budget.per_story) // 30)), seed=seed)
+    notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(5, min(16, max(budget.per_story) // 20)), seed=seed)
     notes = _checked_notes(clusters, notes, rules, llm, prompts, speakers)
     everything = Grounds.of(clusters, show_words, tuple(n for c in clusters for n in notes[c.id]))
     if on_segment:
@@ -294,7 +295,18 @@ def _tell_the_top_notes(turns: list[Turn], cluster: Cluster, notes: list[str], s
     if missing:
         log.info("%s: %d of its top notes said by the hosts; the other %d added", segment.label,
                  min(TOP_NOTES, len(notes)) - len(missing), len(missing))
-    return _with_lines(turns, [_ended(n) for n in missing], segment, 1)
+    turns = _with_lines(turns, [_ended(n) for n in missing], segment, 1)
+    # what the checks left out is made up from the story's other notes, not from more words
+    said, words, more = _said(turns), sum(len(t.text.split()) for t in turns), []
+    for note in notes[TOP_NOTES:]:
+        if words >= FILL_SHARE * segment.words:
+            break
+        if not _told(note, said):
+            more.append(_ended(note))
+            words += len(note.split())
+    if more:
+        log.info("%s: %d more of its notes said to make up its length", segment.label, len(more))
+    return _with_lines(turns, more, segment, len(turns))
 
 
 def _ended(line: str) -> str:

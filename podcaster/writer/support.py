@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 # word or two, invention brings whole phrases (tuned on benchmarks/faithfulness/claims.json)
 LEXICAL_MIN = 0.7
 MIN_QUESTION_WORDS = 3      # "Do you,?" is not a question a listener can follow
+MIN_CLAIM_WORDS = 4         # nor "200 euros each." a statement
 EVIDENCE_SENTENCES = 4      # report sentences the judge sees for one claim
 # the judge's probability of "yes" a claim needs. The offline model on claims.json's sentences that pass
 # the words: true ones 0.29 to 0.95 (4 of 41 under 0.7), invented 0.20 to 0.59, inverted 0.28 to 0.90
@@ -131,14 +132,14 @@ def sentences(text: str) -> list[str]:
 
 
 def kind_of(sentence: str, grounds: Grounds) -> str:
-    """'question', 'reaction' (a few words of response, nothing stated), 'fragment' (a question too
-    short to follow) or 'claim'."""
+    """'question', 'reaction' (a few words of response, nothing stated), 'fragment' (a question or a
+    statement too short to follow) or 'claim'."""
     if sentence.rstrip("\"'”’").endswith("?"):
         return "question" if len(re.findall(r"\w+", sentence)) >= MIN_QUESTION_WORDS else "fragment"
     words = content_stems(sentence)
     if len(sentence.split()) <= REACTION_WORDS and all(w in REACTION or w in grounds.allowed for w in words):
         return "reaction"
-    return "claim"
+    return "claim" if len(re.findall(r"\w+", sentence)) >= MIN_CLAIM_WORDS else "fragment"
 
 
 def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> str:
