@@ -149,15 +149,16 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         on_segment(2, 3)
     stories = iter(clusters)
     for i, segment in enumerate(segments):
+        # the LLM's lines to the segment's length first: the lines the show adds (below) are never cut
+        turns = fit_words(written[i], segment.words * OVER_BUDGET, segment.index)
         if segment.kind == "opening":
-            turns = _name_every_story(written[i], clusters, segment, prompts)
+            turns = _name_every_story(turns, clusters, segment, prompts)
         elif segment.kind == "segment":
             cluster = next(stories)
-            turns = _tell_the_top_notes(written[i], cluster, notes[cluster.id], segment, speakers)
+            turns = _tell_the_top_notes(turns, cluster, notes[cluster.id], segment, speakers)
         else:
-            turns = _signed_off_by_both(written[i], segment, prompts)
-        written[i] = _without_open_question(fit_words(_both_hosts(turns, segment), segment.words * OVER_BUDGET,
-                                                      segment.index))
+            turns = _signed_off_by_both(turns, segment, prompts)
+        written[i] = _without_open_question(_both_hosts(turns, segment))
     if on_segment:
         on_segment(3, 3)
     turns: list[Turn] = []

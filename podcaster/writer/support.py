@@ -85,6 +85,12 @@ _LECTURE = re.compile(
 # a sentence that gives an order: a report has no reason to, and a host tells the news, not the listener
 _COMMAND = re.compile(r"^\W*(?:please\s+)?(?:speak|say|tell|visit|call|click|buy|subscribe|sign up|follow|go to|"
                       r"check out|download|vote|donate|remember|don't|do not|stop|try|make sure|use|get|act)\b", re.I)
+# the writer's instructions said back ("both hosts end the show by ..."): not a line of the show
+_PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ words|\d+ turns|the notes say|the sign-off)\b",
+                          re.I)
+# a sentence that ends on one of these stopped mid-thought: "... ending the show with a."
+_CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|of|to|with|for|in|on|at|by|from|that|which|who|is|are|was|were|be|"
+                      r"as|than|if|because|so|its|their|his|her|our|your|my)\W*$", re.I)
 _GREETING = re.compile(
     r"\b(?:good (?:morning|afternoon|evening|day)|welcome (?:back|to|everyone|listeners)|welcome,|hello|"
     r"hi (?:everyone|all|there|folks)|hey (?:everyone|there|folks)|my name is|i'm here with|here with me|"
@@ -147,8 +153,12 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
     they may)."""
     if _LECTURE.search(sentence) or _COMMAND.search(sentence):
         return "lectures the listener"
+    if _CUT_OFF.search(sentence):
+        return "cut off"
     if kind == "notes":
         return ""
+    if _PROMPT_ECHO.search(sentence):
+        return "repeats the instructions"
     first_person = _FIRST_PERSON_PLURAL.search(_SHOW_TALK.sub(" ", sentence)) or \
         _FIRST_PERSON_SINGULAR.search(_HOST_VIEW.sub(" ", sentence))
     if kind != "opening" and (_GREETING.search(sentence) or _self_introduction(sentence, rules)):
@@ -169,12 +179,28 @@ def _self_introduction(sentence: str, rules: ShowRules) -> bool:
     return bool(re.search(rf"\b(?:I'm|I am|this is|it's) (?:{names})\b", sentence, re.I))
 
 
+_CHANGE = re.compile(r"\b(by|to|from)\s+(\d[\d,.]*\d|\d)", re.I)
+
+
+def changed_number(sentence: str, grounds: Grounds) -> str:
+    """A number the reports give as a level ("to 3.5") that the sentence makes a change ("by 3.5"), or
+    the other way round: the number stands in the reports, what it measures does not."""
+    for word, number in _CHANGE.findall(sentence):
+        found = {w.casefold() for w, n in _CHANGE.findall(grounds.text) if n == number}
+        if found and word.casefold() not in found:
+            return f"{word} {number}"
+    return ""
+
+
 def lexical_gap(sentence: str, grounds: Grounds) -> str:
     """Why the words of a claim are not its reports' ('' if they are): a number, name or quotation they
-    do not hold, or too few of its content words."""
+    do not hold, a number turned from a level into a change, or too few of its content words."""
     facts = unsupported(sentence, grounds)
     if facts:
         return f"not in the reports: {', '.join(facts)}"
+    changed = changed_number(sentence, grounds)
+    if changed:
+        return f"a number the reports do not give that way: {changed}"
     words = [w for w in content_stems(sentence) if w not in grounds.allowed and w not in SHOW_VOCABULARY]
     if not words:
         return ""
