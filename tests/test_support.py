@@ -68,6 +68,7 @@ def test_lines_that_are_not_a_presenters_are_named(sentence, kind, why):
     ("That's all for today. Thanks for listening!", "closing"),
     ("Have a great morning!", "closing"),
     ("The city said 1,240 people rode the new boats.", "segment"),
+    ("The repairs cost 23 million euros, and the agency pays 15 million of that.", "segment"),
 ])
 def test_a_presenters_lines_pass(sentence, kind):
     assert house_rule(sentence, kind, RULES, GROUNDS) == ""

@@ -89,8 +89,8 @@ _COMMAND = re.compile(r"^\W*(?:please\s+)?(?:speak|say|tell|visit|call|click|buy
 _PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ words|\d+ turns|the notes say|the sign-off)\b",
                           re.I)
 # a sentence that ends on one of these stopped mid-thought: "... ending the show with a."
-_CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|of|to|with|for|in|on|at|by|from|that|which|who|is|are|was|were|be|"
-                      r"as|than|if|because|so|its|their|his|her|our|your|my)\W*$", re.I)
+# (not "that" or "is": "15 million of that.", "that's what it is.")
+_CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|with|from|its|their|our|your|my)\W*$", re.I)
 _GREETING = re.compile(
     r"\b(?:good (?:morning|afternoon|evening|day)|welcome (?:back|to|everyone|listeners)|welcome,|hello|"
     r"hi (?:everyone|all|there|folks)|hey (?:everyone|there|folks)|my name is|i'm here with|here with me|"
