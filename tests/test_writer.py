@@ -184,3 +184,6 @@ def test_the_sign_off_has_both_hosts_and_no_segment_ends_on_an_open_question():
     assert len({t.speaker for t in _signed_off_by_both([], closing, load_prompts())}) == 2
     asked = [Turn("ava", "It reopened."), Turn("kai", "Will fares rise?")]
     assert _without_open_question(asked) == asked[:1]
+    asked = [Turn("ava", "The treaty was signed. It took 12 years. What do you think? Any questions?")]
+    assert [t.text for t in _without_open_question(asked)] == ["The treaty was signed. It took 12 years."]
+    assert _without_open_question([Turn("ava", "Why?")]) == [Turn("ava", "Why?")]

@@ -158,7 +158,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
             turns = _tell_the_top_notes(turns, cluster, notes[cluster.id], segment, speakers)
         else:
             turns = _signed_off_by_both(turns, segment, prompts)
-        written[i] = _without_open_question(_both_hosts(turns, segment))
+        written[i] = _both_hosts(_without_open_question(turns), segment)
     if on_segment:
         on_segment(3, 3)
     turns: list[Turn] = []
@@ -339,9 +339,20 @@ def _both_hosts(turns: list[Turn], segment: Segment) -> list[Turn]:
 
 
 def _without_open_question(turns: list[Turn]) -> list[Turn]:
-    """A segment does not end on a question nobody answers."""
-    while len(turns) > 1 and turns[-1].text.rstrip("\"'”’").endswith("?"):
-        turns = turns[:-1]
+    """A segment does not end on a question nobody answers: its last turn loses its closing questions
+    (the turn too, if that is all it was), unless nothing would be left."""
+    turns = list(turns)
+    while turns:
+        said = sentences(turns[-1].text)
+        while said and said[-1].rstrip("\"'”’").endswith("?"):
+            said.pop()
+        if said and len(said) == len(sentences(turns[-1].text)):
+            break
+        if not said and len(turns) == 1:
+            break
+        last = turns.pop()
+        if said:
+            turns.append(Turn(last.speaker, " ".join(said), last.story_ids, last.segment))
     return turns
 
 
