@@ -25,7 +25,7 @@ from .facts import as_data, material_words, notes_block, sources_block, take_not
 from .grounding import Grounds
 from .llm import LLM, Ask
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
-from .support import Draft, ShowRules, check_drafts, log_dropped, sentences
+from .support import Draft, ShowRules, check_drafts, log_dropped, says_goodbye, sentences
 from ..words import content_stems
 
 log = logging.getLogger(__name__)
@@ -315,8 +315,8 @@ def _ended(line: str) -> str:
 
 
 def _signed_off_by_both(turns: list[Turn], closing: Segment, prompts: dict[str, str]) -> list[Turn]:
-    """The sign-off, with the show's own goodbye where the LLM's did not pass or had one host."""
-    if len({t.speaker for t in turns}) >= 2:
+    """The sign-off, with the show's own goodbye where the LLM's did not pass, said none, or had one host."""
+    if len({t.speaker for t in turns}) >= 2 and says_goodbye(" ".join(t.text for t in turns)):
         return turns
     return _with_lines(turns, ([] if turns else [prompts["line_wrap"]]) + [prompts["line_goodbye"]], closing, len(turns))
 

@@ -94,7 +94,7 @@ _CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|with|from|its|their|our|your|my
 _GREETING = re.compile(
     r"\b(?:good (?:morning|afternoon|evening|day)|welcome (?:back|to|everyone|listeners)|welcome,|hello|"
     r"hi (?:everyone|all|there|folks)|hey (?:everyone|there|folks)|my name is|i'm here with|here with me|"
-    r"joining me|(?:and|with) me (?:today )?is)\b", re.I)
+    r"joining me|(?:and|with) me (?:today )?is|you're welcome)\b", re.I)
 _FAREWELL = re.compile(
     r"\b(?:goodbye|bye|good night|see you (?:tomorrow|next time|then|soon)|thanks? (?:you )?for (?:listening|"
     r"joining|tuning)|that's (?:all|it) for (?:today|this|now)|until tomorrow|signing off|take care)\b", re.I)
@@ -161,6 +161,8 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "repeats the instructions"
     first_person = _FIRST_PERSON_PLURAL.search(_SHOW_TALK.sub(" ", sentence)) or \
         _FIRST_PERSON_SINGULAR.search(_HOST_VIEW.sub(" ", sentence))
+    if _narration(sentence, rules):
+        return "narrates the hosts"
     if kind != "opening" and (_GREETING.search(sentence) or _self_introduction(sentence, rules)):
         return "a greeting after the opening"
     if kind == "segment" and (_FAREWELL.search(sentence) or rules.show_name.casefold() in sentence.casefold()):
@@ -172,6 +174,16 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
                 not re.search(rf"\b(?:{words})\b", grounds.text):
             return f"wrong time of day for a {rules.time_of_day} show"
     return ""
+
+
+def _narration(sentence: str, rules: ShowRules) -> bool:
+    """A host named in the third person doing something: "Ava finishes by asking", "Kai said"."""
+    names = "|".join(map(re.escape, rules.host_names))
+    return bool(re.search(rf"\b(?:{names}) (?!is\b|was\b|has\b)(?:\w+s|\w+ed|said|says)\b", sentence))
+
+
+def says_goodbye(text: str) -> bool:
+    return bool(_FAREWELL.search(text))
 
 
 def _self_introduction(sentence: str, rules: ShowRules) -> bool:
