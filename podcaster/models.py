@@ -23,7 +23,9 @@ from .errors import ModelError, OutputError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LLM = {"cuda": "HuggingFaceTB/SmolLM3-3B", "cpu": "Qwen/Qwen2.5-1.5B-Instruct"}
+# chosen by published faithfulness (Vectara's hallucination leaderboard, HHEM-2.1, October 2025: Qwen3-4B
+# 2.7 %, Qwen3-1.7B 4.4 %, against Qwen2.5-1.5B-Instruct's 15.8 %); both Apache-2.0 (BENCHMARKS.md)
+DEFAULT_LLM = {"cuda": "Qwen/Qwen3-4B", "cpu": "Qwen/Qwen3-1.7B"}
 DEFAULT_TTS = "hexgrad/Kokoro-82M"
 
 OFFLINE_LLM_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
