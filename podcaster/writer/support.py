@@ -91,6 +91,7 @@ _PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ word
 # a sentence that ends on one of these stopped mid-thought: "... ending the show with a."
 # (not "that" or "is": "15 million of that.", "that's what it is.")
 _CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|with|from|its|their|our|your|my)\W*$", re.I)
+_QUOTE_MARK = re.compile(r"[\"“”]")
 _GREETING = re.compile(
     r"\b(?:good (?:morning|afternoon|evening|day)|welcome (?:back|to|everyone|listeners)|welcome,|hello|"
     r"hi (?:everyone|all|there|folks)|hey (?:everyone|there|folks)|my name is|i'm here with|here with me|"
@@ -155,12 +156,12 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "lectures the listener"
     if _CUT_OFF.search(sentence):
         return "cut off"
-    if kind == "notes":
-        return ""
-    if _PROMPT_ECHO.search(sentence):
-        return "repeats the instructions"
     first_person = _FIRST_PERSON_PLURAL.search(_SHOW_TALK.sub(" ", sentence)) or \
         _FIRST_PERSON_SINGULAR.search(_HOST_VIEW.sub(" ", sentence))
+    if kind == "notes":     # a note may be said by a host: not in the words of someone in the story
+        return "speaks as someone in the story" if first_person and not _QUOTE_MARK.search(sentence) else ""
+    if _PROMPT_ECHO.search(sentence):
+        return "repeats the instructions"
     if _narration(sentence, rules):
         return "narrates the hosts"
     if kind != "opening" and (_GREETING.search(sentence) or _self_introduction(sentence, rules)):
