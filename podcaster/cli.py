@@ -28,7 +28,9 @@ def _interrupt(signum, frame) -> None:
 
 
 def _fail(error: PodcasterError) -> None:
-    console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
+    from rich.markup import escape
+    # the message may carry a feed's, page's or file's text: never markup
+    console.print(f"[bold red]error:[/] {escape(str(error))}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(error.exit_code)
 
 
