@@ -48,6 +48,8 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "fetch": ((dict,), "a table of limits on fetching feeds (connect_s, read_s, total_s, max_mb, ...)"),
     "lexicon": ((dict,), 'a table of written = spoken, e.g. "Nguyen" = "Win"'),
 }
+# the largest sane value of each [fetch] limit (others: a million): inf, nan and 1e300 are refused
+FETCH_MAX = {"connect_s": 600, "read_s": 600, "total_s": 3600, "max_mb": 1024, "max_redirects": 30}
 EXCLUDE_KEYS = ("topics", "keywords", "sources")
 PATH_KEYS = ("feeds_file", "output_dir", "artwork", "sting", "bed")
 
@@ -106,16 +108,22 @@ def _weights(path: Path, key: str, table: dict) -> dict[str, float]:
 
 
 def _fetch_limits(path: Path, table: dict) -> FetchLimits:
-    """[fetch]: any of FetchLimits' fields, each a positive number (whole for counts)."""
-    kinds = {f.name: f.type for f in fields(FetchLimits)}   # 'float' or 'int' (the annotations, as text)
+    """[fetch]: any of FetchLimits' fields, each a positive finite number (whole for counts) or,
+    for local_links, true or false."""
+    kinds = {f.name: f.type for f in fields(FetchLimits)}   # 'float', 'int' or 'bool' (annotations, as text)
     for key, value in table.items():
         if key not in kinds:
             raise ProfileError(f"{path}: unknown key 'fetch.{key}'{_nearest(key, list(kinds))}")
+        if kinds[key] == "bool":
+            if not isinstance(value, bool):
+                raise ProfileError(f"{path}: 'fetch.{key}' must be true or false (got {value!r})")
+            continue
         whole = kinds[key] == "int"
         _check(path, f"fetch.{key}", value, (int,) if whole else NUMBER,
                "a whole number, 1 or more" if whole else "a number above 0")
-        if not value > 0:
-            raise ProfileError(f"{path}: 'fetch.{key}' must be above 0 (got {value!r})")
+        if not 0 < value <= FETCH_MAX.get(key, 10**6):
+            raise ProfileError(f"{path}: 'fetch.{key}' must be above 0 and at most "
+                               f"{FETCH_MAX.get(key, 10**6):g} (got {value!r})")
     return FetchLimits(**table)
 
 

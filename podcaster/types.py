@@ -18,6 +18,9 @@ class FetchLimits:
     max_redirects: int = 5
     max_entries: int = 200          # per feed
     max_body_chars: int = 20_000    # per entry
+    # Links a feed gives (article pages, redirects) never reach loopback, private or link-local
+    # addresses unless this is true: for a listener whose own feeds link to their own network.
+    local_links: bool = False
 
     @property
     def max_bytes(self) -> int:
