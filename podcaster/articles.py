@@ -7,9 +7,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-import httpx
-
-from .feeds import fetch
+from .fetch import FetchError, fetch
 from .sanitize import drop_instructions
 from .types import Cluster, FetchLimits, Story
 
@@ -30,7 +28,7 @@ def is_teaser(story: Story) -> bool:
 
 def article_text(url: str, limits: FetchLimits) -> str:
     """The main text of the article page at url, sanitised like feed text; '' when there is none.
-    Raises httpx.HTTPError, TimeoutError or ValueError when the page cannot be had within limits."""
+    Raises FetchError or ValueError when the page cannot be had within limits."""
     import trafilatura
     page, media_type = fetch(url, replace(limits, max_mb=min(limits.max_mb, ARTICLE_MAX_MB)),
                              "text/html, application/xhtml+xml;q=0.9")
@@ -50,9 +48,8 @@ def with_full_text(story: Story, limits: FetchLimits) -> Story:
         return story
     try:
         text = article_text(story.link, limits)
-    except (httpx.HTTPError, OSError, ValueError, TimeoutError) as e:
-        reason = f"HTTP {e.response.status_code}" if isinstance(e, httpx.HTTPStatusError) else \
-            (str(e).splitlines()[0][:120] if str(e) else type(e).__name__)
+    except (FetchError, ValueError) as e:
+        reason = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         log.info("story %r: kept the feed's teaser; its article could not be read (%s)", story.title, reason)
         return story
     if len(text.split()) <= len(story.body.split()):

@@ -5,25 +5,19 @@ import calendar
 import hashlib
 import logging
 import re
-import time
-import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import feedparser
-import httpx
 
-from . import __version__
 from .errors import FeedsError
+from .fetch import FetchError, fetch
 from .sanitize import clean_link, drop_instructions, html_to_text
 from .types import FetchLimits, Story
 
 log = logging.getLogger(__name__)
-
-USER_AGENT = f"podcaster/{__version__} (+https://github.com/podcaster/podcaster; personal news podcast)"
-
 
 @dataclass
 class FeedResult:
@@ -64,46 +58,6 @@ def read_feeds_file(path: Path) -> list[str]:
 
 
 FEED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
-
-
-def fetch(url: str, limits: FetchLimits, accept: str) -> tuple[bytes, str]:
-    """GET url with timeouts, at most `max_redirects` redirects (http and https only; httpx refuses
-    any other scheme, file: included), and a size cap that holds after decompression.
-    Returns the body and its media type ('text/html', ...; '' if the server gave none)."""
-    timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
-    deadline = time.monotonic() + limits.total_s
-    # gzip and deflate only: we inflate them ourselves, under the cap (see _read_capped)
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", "Accept": accept}
-    with httpx.Client(follow_redirects=True, max_redirects=limits.max_redirects, timeout=timeout,
-                      headers=headers) as client:
-        with client.stream("GET", url) as response:
-            response.raise_for_status()
-            media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            return _read_capped(response, limits, deadline), media_type
-
-
-def _read_capped(response: httpx.Response, limits: FetchLimits, deadline: float) -> bytes:
-    """The body, inflated a bounded step at a time: a gzip bomb stops at the cap, never in memory
-    whole. A server that drips bytes is cut off at the deadline (within one read timeout)."""
-    cap = limits.max_bytes
-    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)      # 32: gzip or zlib header, detected
-    elif encoding in ("identity", ""):
-        inflater = None
-    else:
-        raise ValueError(f"unsupported Content-Encoding {encoding!r}")
-    body = bytearray()
-    for chunk in response.iter_raw():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"took longer than {limits.total_s:g} s")
-        if inflater is not None:
-            # at most one byte past the cap per step: a bomb's expansion never sits in memory
-            chunk = inflater.decompress(chunk, cap + 1 - len(body))
-        body += chunk
-        if len(body) > cap:
-            raise ValueError(f"larger than {limits.max_mb:g} MB")
-    return bytes(body)
 
 
 _BAD_CHAR_REF = re.compile(rb"&#(x[0-9a-fA-F]{1,16}|[0-9]{1,20});")
@@ -163,25 +117,26 @@ def parse_feed(data: bytes, location: str, limits: FetchLimits = FetchLimits()) 
 
 
 def fetch_feed(location: str, limits: FetchLimits) -> FeedResult:
+    """One listed feed, fetched (it may be on the listener's own network) or read, and parsed; any
+    failure is this feed's error, never the run's."""
     try:
         if re.match(r"^https?://", location, re.I):
-            data, _ = fetch(location, limits, FEED_TYPES)
+            data, _ = fetch(location, limits, FEED_TYPES, listed=True)
         else:
-            with open(location, "rb") as f:
-                data = f.read(limits.max_bytes + 1)
-            if len(data) > limits.max_bytes:
-                raise ValueError(f"larger than {limits.max_mb:g} MB")
+            data = _read_local(Path(location), limits)
         return FeedResult(location, parse_feed(data, location, limits))
-    except httpx.HTTPStatusError as e:
-        return FeedResult(location, error=f"HTTP {e.response.status_code}")
-    except httpx.TooManyRedirects:
-        return FeedResult(location, error="too many redirects")
-    except httpx.TimeoutException:
-        return FeedResult(location, error="timed out")
-    except httpx.UnsupportedProtocol:
-        return FeedResult(location, error="redirected to a URL that is not http or https; not followed")
-    except (httpx.HTTPError, OSError, ValueError, TimeoutError) as e:
+    except (FetchError, OSError, ValueError) as e:
         return FeedResult(location, error=str(e).splitlines()[0][:200] if str(e) else type(e).__name__)
+
+
+def _read_local(path: Path, limits: FetchLimits) -> bytes:
+    if not path.is_file():                 # a FIFO would block, a device never end
+        raise ValueError("not a regular file")
+    with open(path, "rb") as f:
+        data = f.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise ValueError(f"larger than {limits.max_mb:g} MB")
+    return data
 
 
 def fetch_feeds(locations: list[str], limits: FetchLimits = FetchLimits(), workers: int = 8) -> list[FeedResult]:

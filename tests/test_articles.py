@@ -1,6 +1,7 @@
 """Full text for teaser feeds: a real HTTP server on loopback serves article pages, good and bad."""
 import http.server
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -10,7 +11,7 @@ from podcaster.types import Cluster, FetchLimits, Story
 
 from conftest import loopback_server
 
-LIMITS = FetchLimits(connect_s=1.0, read_s=1.0, total_s=3.0)
+LIMITS = FetchLimits(connect_s=1.0, read_s=1.0, total_s=3.0, local_links=True)   # the pages are on loopback
 ARTICLE = " ".join([
     "The Calder Bay ferry carried 1,240 passengers on its first day, the harbour authority said on Tuesday.",
     "Harbour master Ines Okafor said the two electric boats ran every twenty minutes from six in the morning.",
@@ -40,6 +41,26 @@ class Pages(http.server.BaseHTTPRequestHandler):
             self.send(200, "text/html", PAGE.encode())
         elif self.path == "/pdf":
             self.send(200, "application/pdf", b"%PDF-1.7 " + ARTICLE.encode())
+        elif self.path == "/to-data":
+            self.send_response(302)
+            self.send_header("Location", "data:text/html;base64,PGh0bWw+")
+            self.end_headers()
+        elif self.path == "/broken-gzip":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(PAGE.encode())))
+            self.end_headers()
+            self.wfile.write(PAGE.encode())
+        elif self.path == "/drip-headers":
+            self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+            try:
+                for _ in range(60):
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
         elif self.path == "/empty":
             self.send(200, "text/html", b"<html><body><nav>Home</nav></body></html>")
         else:
@@ -93,7 +114,8 @@ def test_instructions_inside_an_article_page_are_left_out(server):
     assert "1,240 passengers" in body and "instructions" not in body and "sponsor" not in body
 
 
-@pytest.mark.parametrize("path", ["/huge", "/slow", "/pdf", "/empty", "/404"])
+@pytest.mark.parametrize("path", ["/huge", "/slow", "/pdf", "/empty", "/404", "/to-data", "/broken-gzip",
+                                  "/drip-headers"])
 def test_a_page_that_is_huge_slow_not_html_or_empty_leaves_the_teaser(server, path):
     teaser = story(server + path)
     start = time.monotonic()
@@ -108,3 +130,13 @@ def test_a_story_with_no_text_anywhere_is_skipped_with_its_cluster(server, caplo
     assert skipped == [bare, bare]
     assert [c.id for c in clusters] == ["b"] and [s.title for s in clusters[0].stories] == ["Ferry opens"]
     assert "story skipped: 'Tunnel closes' has no text to tell" in caplog.text
+
+
+def test_a_link_from_a_feed_never_reaches_a_local_address_unless_allowed(server):
+    """Server-side request forgery: a teaser whose link points at loopback (or a private or link-local
+    address) keeps its teaser, and the page is never asked for; [fetch] local_links = true allows it."""
+    teaser = story(server + "/ferry")
+    Pages.asked.clear()
+    clusters, _ = fill_clusters([Cluster("a", (teaser,))], replace(LIMITS, local_links=False))
+    assert clusters[0].stories[0] == teaser and Pages.asked == []
+    assert "1,240 passengers" in filled(teaser).body and Pages.asked == ["/ferry"]

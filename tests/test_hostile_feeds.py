@@ -12,11 +12,13 @@ import tracemalloc
 import zlib
 from datetime import datetime, timedelta, timezone
 
+import httpcore
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from podcaster.feeds import fetch_feed, parse_feed
+from podcaster.fetch import _Guard, is_local
 from podcaster.sanitize import clean_link, drop_instructions, html_to_text
 from podcaster.select import recent_stories
 from podcaster.types import FetchLimits
@@ -69,8 +71,26 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         except OSError:        # the client hung up: what we want
             pass
 
+    def drip_headers(self) -> None:
+        """A status line, then one header byte every 0.2 s: every read is quick, the headers never end."""
+        stop = time.monotonic() + SERVER_GIVES_UP_S
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            while time.monotonic() < stop:
+                self.wfile.write(b"X")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
     def do_GET(self):
         port = self.server.server_address[1]
+        redirects = {"/to-javascript": "javascript:alert(1)", "/to-mailto": "mailto:news@example.org",
+                     "/to-data": "data:application/rss+xml;base64,PHJzcz4=",
+                     "/to-metadata": "http://169.254.169.254/latest/meta-data/"}
+        if self.path in redirects:
+            self.send(302, "text/plain", Location=redirects[self.path])
+            return
         if self.path == "/feed":
             self.send(200, "application/rss+xml", RSS)
         elif self.path == "/wrong-type":
@@ -85,6 +105,15 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             self.send(302, "text/plain", Location="file:///etc/passwd")
         elif self.path == "/bomb":
             self.send(200, "application/rss+xml", BOMB, Content_Encoding="gzip")
+        elif self.path == "/drip-headers":
+            self.drip_headers()
+        elif self.path == "/fake-gzip":
+            self.send(200, "application/rss+xml", RSS, Content_Encoding="gzip")
+        elif self.path == "/raw-deflate":            # deflate without its zlib header, as IIS sends it
+            packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+            self.send(200, "application/rss+xml", packer.compress(RSS) + packer.flush(), Content_Encoding="deflate")
+        elif self.path == "/odd-encoding":
+            self.send(200, "application/rss+xml", RSS, Content_Encoding="[link=javascript:alert(1)]br[/link]")
         elif self.path == "/drip":
             self.stream(b"<rss><channel><title>Slow", b"w", 0.1)
         elif self.path == "/stall":
@@ -118,12 +147,18 @@ def server():
 
 @pytest.mark.parametrize("path, limits, error", [
     ("/drip", LIMITS, "took longer than 2 s"),
+    ("/drip-headers", LIMITS, "took longer than 2 s"),
+    ("/fake-gzip", LIMITS, "gzip body is damaged"),
+    ("/odd-encoding", LIMITS, "an encoding podcaster did not ask for"),
+    ("/to-javascript", LIMITS, "not followed"),
+    ("/to-mailto", LIMITS, "not followed"),
+    ("/to-data", LIMITS, "not followed"),
     ("/stall", LIMITS, "timed out"),
     ("/endless", LIMITS, "larger than 1 MB"),
     ("/bomb", LIMITS, "larger than 1 MB"),
     ("/50mb", FetchLimits(connect_s=1.0, read_s=0.5, total_s=10.0), "larger than 10 MB"),
     ("/loop", LIMITS, "too many redirects"),
-    ("/to-file", LIMITS, "not http or https; not followed"),
+    ("/to-file", LIMITS, "not a valid http or https address; not followed"),
     ("/500", LIMITS, "HTTP 500"),
     ("/html", LIMITS, "not an RSS or Atom feed"),
 ])
@@ -138,6 +173,29 @@ def test_a_misbehaving_server_costs_one_feed_within_the_bound(server, path, limi
     assert "\n" not in result.error
     assert elapsed <= limits.total_s + limits.read_s + 1.0, f"{path} took {elapsed:.1f} s"
     assert peak <= 3 * limits.max_mb * 1024 * 1024 + 4 * 1024 * 1024, f"{path} held {peak / 2**20:.0f} MB"
+
+
+def test_a_feed_address_over_64_kb_costs_that_feed():
+    result = fetch_feed("http://127.0.0.1:9/" + "a" * 70_000, LIMITS)
+    assert not result.stories and "over 8192 characters" in result.error
+
+
+def test_raw_deflate_is_read(server):
+    result = fetch_feed(server + "/raw-deflate", LIMITS)
+    assert result.error is None and result.stories[0].title == "Bridge opens"
+
+
+def test_a_listed_local_feed_may_not_redirect_off_its_own_network_nor_a_public_one_onto_it(server):
+    """The listener's own feed may live on loopback; a redirect from it to the cloud metadata address
+    (link-local) is still local, so it is followed only because the first hop was local too. A public
+    first hop fixes the fetch to public addresses: a later local one is refused."""
+    assert all(is_local(a) for a in ("127.0.0.1", "10.1.2.3", "192.168.0.9", "169.254.169.254", "::1",
+                                     "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1", "fe80::1%eth0", "224.0.0.1"))
+    assert not any(is_local(a) for a in ("8.8.8.8", "2606:4700:4700::1111", "93.184.216.34"))
+    guard = _Guard(time.monotonic() + 5, local_ok=None)       # as fetch(listed=True) starts
+    guard.vet("8.8.8.8", 80)                                  # a public first hop (a literal: no DNS)
+    with pytest.raises(httpcore.ConnectError, match="local or private address"):
+        guard.vet("127.0.0.1", 80)
 
 
 def test_a_feed_with_the_wrong_content_type_is_still_read(server):
@@ -257,3 +315,54 @@ def test_hidden_text_never_reaches_a_story():
     html = ('<p>Budget passed.<span style="display: none">Call 555-0199.</span><span hidden>secret</span>'
             '<div aria-hidden="true">buried</div><template>tmpl</template></p>')
     assert html_to_text(html) == "Budget passed."
+
+
+class Drawn(http.server.BaseHTTPRequestHandler):
+    """Answers what the fuzz test drew: a status, headers and a body, any of them hostile."""
+    answer: tuple[int, list[tuple[str, str]], bytes] = (200, [], b"")
+
+    def do_GET(self):
+        status, headers, body = Drawn.answer
+        try:
+            self.wfile.write(b"HTTP/1.0 %d X\r\n" % status)
+            for name, value in headers:
+                self.wfile.write(f"{name}: {value}\r\n".encode("latin-1", "replace"))
+            self.wfile.write(b"\r\n" + body)
+        except OSError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+def answers():
+    header_values = st.one_of(st.sampled_from(["gzip", "deflate", "x-gzip", "br", "identity", "", "gzip, gzip",
+                                               "[bold]x[/]", "application/rss+xml", "text/html; charset=klingon",
+                                               "99999999999", "-1", "javascript:alert(1)", "mailto:a@b",
+                                               "data:text/plain,hi", "file:///etc/passwd", "//", "http://[::1",
+                                               "http://169.254.169.254/", "ftp://x/y", "\u00e9\u00e8"]),
+                              st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40))
+    header = st.tuples(st.sampled_from(["Content-Encoding", "Content-Type", "Content-Length", "Location",
+                                        "Transfer-Encoding", "X-Other"]), header_values)
+    body = st.one_of(st.just(RSS), st.binary(max_size=300), st.just(zlib.compress(RSS)),
+                     st.builds(lambda b: zlib.compress(b)[2:-4], st.just(RSS)), st.just(gzip_bomb(2)))
+    return st.tuples(st.sampled_from([200, 200, 301, 302, 303, 307, 308, 404, 500, 999]),
+                     st.lists(header, max_size=5), body)
+
+
+@pytest.fixture(scope="module")
+def drawn_server():
+    with loopback_server(Drawn) as url:
+        yield url
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(answer=answers())
+def test_fuzzed_servers_cost_one_feed_with_a_one_line_reason(drawn_server, answer):
+    """Headers, encodings and redirects drawn at random: never an exception, never past the bound."""
+    Drawn.answer = answer
+    limits = FetchLimits(connect_s=0.5, read_s=0.3, total_s=1.0, max_mb=1.0, max_redirects=2)
+    start = time.monotonic()
+    result = fetch_feed(drawn_server + "/feed", limits)
+    assert time.monotonic() - start <= limits.total_s + limits.read_s + 1.0
+    assert result.stories or (result.error and "\n" not in result.error)

@@ -1,0 +1,186 @@
+"""One HTTP GET under the feed limits, for feeds and article pages alike.
+
+Every server is untrusted. The whole exchange (connect, TLS, status line, headers, body) ends by
+`total_s`; the body is capped after decompression; only http(s) is followed; and links a feed gives
+never reach loopback, private or link-local addresses (checked on the resolved address of every
+connection, redirects included, and connected to by that address, so DNS cannot answer twice).
+Whatever goes wrong comes back as one FetchError with a one-line reason.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+import zlib
+from dataclasses import dataclass
+
+import httpcore
+import httpx
+
+from . import __version__
+from .types import FetchLimits
+
+USER_AGENT = f"podcaster/{__version__} (+https://github.com/podcaster/podcaster; personal news podcast)"
+MAX_URL_CHARS = 8192            # longer is no feed's address (servers refuse past 8 KB too)
+
+
+class FetchError(Exception):
+    """The page could not be had within limits; str() is a one-line reason."""
+
+
+def is_local(address: str) -> bool:
+    """Loopback, private, link-local, shared, multicast or unspecified: not a public internet address."""
+    ip = ipaddress.ip_address(address.split("%")[0])        # an IPv6 zone ('%eth0') is no part of it
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+@dataclass
+class _Guard:
+    """What one fetch may reach and until when. `local_ok` None: as the first connection goes (a
+    listener's own feed may live on their network; where it redirects may not leave the internet)."""
+    deadline: float
+    local_ok: bool | None
+
+    def remaining(self, timeout: float | None) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise httpcore.ReadTimeout("took longer than the fetch's total time")
+        return left if timeout is None else min(timeout, left)
+
+    def vet(self, host: str, port: int) -> str:
+        """The address to connect to for host, once it is allowed."""
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as e:
+            raise httpcore.ConnectError(f"cannot resolve {host} ({e})") from None
+        addresses = [info[4][0] for info in infos]
+        local = any(is_local(a) for a in addresses)
+        if self.local_ok is None:
+            self.local_ok = local
+        if local and not self.local_ok:
+            raise httpcore.ConnectError(f"{host} is a local or private address; links from feeds are not "
+                                        "followed there (set [fetch] local_links = true to allow it)")
+        return addresses[0]
+
+
+class _Stream(httpcore.NetworkStream):
+    """A socket stream whose every wait ends by the deadline: a server dripping header bytes is cut off."""
+
+    def __init__(self, stream: httpcore.NetworkStream, guard: _Guard):
+        self._stream, self._guard = stream, guard
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._guard.remaining(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._guard.remaining(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None) -> httpcore.NetworkStream:
+        return _Stream(self._stream.start_tls(ssl_context, server_hostname, self._guard.remaining(timeout)),
+                       self._guard)
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    def __init__(self, guard: _Guard):
+        self._guard, self._sockets = guard, httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        address = self._guard.vet(host, port)
+        stream = self._sockets.connect_tcp(address, port, self._guard.remaining(timeout), local_address,
+                                           socket_options)
+        return _Stream(stream, self._guard)
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+
+class _Transport(httpx.HTTPTransport):
+    """httpx's transport (its TLS context and error mapping) over the guarded backend."""
+
+    def __init__(self, guard: _Guard):
+        super().__init__()
+        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), max_connections=4,
+                                             network_backend=_Backend(guard))
+
+
+def fetch(url: str, limits: FetchLimits, accept: str, listed: bool = False) -> tuple[bytes, str]:
+    """GET url within limits. `listed`: the listener named this URL themselves, so it may be on their
+    own network (and then so may its redirects). Returns the body and its media type ('text/html';
+    '' when the server gave none). Raises FetchError."""
+    if len(url) > MAX_URL_CHARS:
+        raise FetchError(f"its address is over {MAX_URL_CHARS} characters long")
+    guard = _Guard(time.monotonic() + limits.total_s, True if limits.local_links else None if listed else False)
+    timeout = httpx.Timeout(limits.read_s, connect=limits.connect_s)
+    # gzip and deflate only: we inflate them ourselves, under the cap (see _read_capped)
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", "Accept": accept}
+    try:
+        with httpx.Client(transport=_Transport(guard), follow_redirects=True, timeout=timeout,
+                          max_redirects=limits.max_redirects, headers=headers) as client:
+            with client.stream("GET", url) as response:
+                response.raise_for_status()
+                media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                return _read_capped(response, limits, guard), media_type
+    except httpx.HTTPStatusError as e:
+        raise FetchError(f"HTTP {e.response.status_code}") from None
+    except httpx.TooManyRedirects:
+        raise FetchError("too many redirects") from None
+    except httpx.TimeoutException:
+        over = time.monotonic() >= guard.deadline
+        raise FetchError(f"took longer than {limits.total_s:g} s" if over else "timed out") from None
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL):
+        raise FetchError("it or a redirect is not a valid http or https address; not followed") from None
+    except (httpx.HTTPError, httpx.StreamError, OSError, zlib.error, UnicodeError) as e:
+        raise FetchError(_first_line(e)) from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:200] if str(error).strip() else type(error).__name__
+
+
+def _inflater(encoding: str):
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(zlib.MAX_WBITS | 32)      # 32: a gzip or zlib header, detected
+    if encoding in ("identity", ""):
+        return None
+    raise FetchError("the server sent an encoding podcaster did not ask for")   # its name is the server's text
+
+
+def _read_capped(response: httpx.Response, limits: FetchLimits, guard: _Guard) -> bytes:
+    """The body, inflated a bounded step at a time: a gzip bomb stops at the cap, never in memory
+    whole. 'deflate' without its zlib header (raw, as some servers send it) is read too."""
+    cap = limits.max_bytes
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    inflater = _inflater(encoding)
+    body, first = bytearray(), True
+    for chunk in response.iter_raw():
+        if time.monotonic() > guard.deadline:
+            raise FetchError(f"took longer than {limits.total_s:g} s")
+        if inflater is not None:
+            try:
+                # at most one byte past the cap per step: a bomb's expansion never sits in memory whole
+                chunk = inflater.decompress(chunk, cap + 1 - len(body))
+            except zlib.error:
+                if encoding != "deflate" or not first:
+                    raise FetchError(f"its {encoding} body is damaged") from None
+                inflater = zlib.decompressobj(-zlib.MAX_WBITS)       # raw deflate, no zlib header
+                chunk = _inflate_raw(inflater, chunk, cap)
+        first = False
+        body += chunk
+        if len(body) > cap:
+            raise FetchError(f"larger than {limits.max_mb:g} MB")
+    return bytes(body)
+
+
+def _inflate_raw(inflater, chunk: bytes, cap: int) -> bytes:
+    try:
+        return inflater.decompress(chunk, cap + 1)
+    except zlib.error:
+        raise FetchError("its deflate body is damaged") from None
