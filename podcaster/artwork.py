@@ -5,17 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import MediaError
+from .files import MB, read_capped
 
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 COVER_SIZE = 1400
+ARTWORK_MAX = 20 * MB    # it is copied into every MP3's tags; directories ask for well under 1 MB
 
 
 def image_mime(path: Path) -> str:
     """PNG or JPEG by its signature; anything else is refused with the file named."""
-    try:
-        head = path.read_bytes()[:8]
-    except OSError as e:
-        raise MediaError(f"cannot read artwork file {path} ({e.strerror or e})") from None
+    head = read_capped(path, ARTWORK_MAX, "artwork file", MediaError, head=8)   # the signature is enough
     for magic, mime in IMAGE_TYPES.items():
         if head.startswith(magic):
             return mime

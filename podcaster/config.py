@@ -12,6 +12,7 @@ import platformdirs
 
 from .artwork import image_mime
 from .errors import FeedsError, PresetError, UsageError
+from .files import other_kind
 from .podcast_feed import DEFAULT_BASE_URL, check_base_url
 from .types import FetchLimits, Host, Lexicon, Preferences, Style
 
@@ -68,8 +69,7 @@ class EpisodeOptions:
     lexicon: dict[str, str] = field(default_factory=dict)       # the profile's [lexicon]: written -> spoken
 
     def feed_locations(self) -> list[str]:
-        from .feeds import read_feeds_file
-        locations = (read_feeds_file(self.feeds) if self.feeds else []) + list(self.feed_list)
+        locations = (read_feeds_list(self.feeds) if self.feeds else []) + list(self.feed_list)
         if not locations:
             raise FeedsError("no feeds to read: pass --feeds FILE, or add feeds to your profile "
                              "(`podcaster init`, `podcaster feeds import FILE.opml`)")
@@ -95,6 +95,20 @@ class EpisodeOptions:
             image_mime(self.artwork)
 
 
+def read_feeds_list(path: Path) -> list[str]:
+    """The feeds list at path (feeds.read_feeds_file); a folder or device there is said to be one,
+    not "missing"."""
+    from .feeds import read_feeds_file
+    other = other_kind(path)
+    if other:
+        raise FeedsError(f"feeds file {path} is {other}, not a file; pass --feeds with a list of feed URLs "
+                         f"or files")
+    return read_feeds_file(path)
+
+
+MAX_SINCE = timedelta(days=3650)    # ten years: a window, reached back a few times, stays a real date
+
+
 def parse_duration(text: str) -> timedelta:
     """'36h', '2d', '90m' -> timedelta."""
     units = {"m": "minutes", "h": "hours", "d": "days"}
@@ -103,9 +117,12 @@ def parse_duration(text: str) -> timedelta:
         value = float(text[:-1])
         if not 0 < value < 1e6:      # also rejects nan and inf
             raise ValueError(text)
-        return timedelta(**{units[text[-1]]: value})
+        span = timedelta(**{units[text[-1]]: value})
     except (ValueError, KeyError, IndexError, OverflowError):
         raise UsageError(f"--since {text!r} is not a duration; use e.g. 24h, 2d or 90m") from None
+    if span > MAX_SINCE:
+        raise UsageError(f"--since {text!r} is too long; the longest window is {MAX_SINCE.days}d")
+    return span
 
 
 # ---- presets ---------------------------------------------------------------
@@ -120,7 +137,7 @@ def preset_names(kind: str) -> list[str]:
 
 def _read_preset(kind: str, key: str, cls) -> dict:
     path = _preset_path(kind, key)
-    if not path.is_file():
+    if key not in preset_names(kind):   # by name only: a "../x" from a profile never reaches another file
         label = "voice" if kind == "hosts" else "style"
         raise PresetError(f"unknown {label} preset {key!r}; choose one of: {', '.join(preset_names(kind))}")
     try:

@@ -16,6 +16,7 @@ from scipy.ndimage import uniform_filter1d
 
 from . import loudness, sounds
 from .errors import MediaError
+from .files import MB, check_regular
 from .types import LineAudio, Style
 
 with warnings.catch_warnings():  # pydub warns at import that ffmpeg is not on PATH; we hand it one
@@ -30,6 +31,8 @@ BED_DUCKED = 0.028
 DUCK_RAMP_S = 0.25
 OUTRO_GAP_S = 0.6           # after the last line, before the outro sting
 BED_FADE_S = 1.5
+AUDIO_MAX = 200 * MB        # a sting or bed file; more is not one (and ffmpeg would read it all)
+AUDIO_MAX_S = 600           # decoded at most: a bed loops, a sting is seconds long
 
 
 @dataclass
@@ -45,9 +48,12 @@ def _ffmpeg() -> str:
 
 
 def read_audio(path: Path, sample_rate: int = 24_000) -> np.ndarray:
-    """Decode any audio file to float32 mono with the bundled ffmpeg (pydub would need ffprobe too)."""
-    done = subprocess.run([_ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-                           "-ar", str(sample_rate), "-"], capture_output=True)
+    """Decode any audio file to float32 mono with the bundled ffmpeg (pydub would need ffprobe too).
+    A FIFO or device would keep ffmpeg reading forever, so only a regular file is handed to it."""
+    check_regular(path, AUDIO_MAX, "audio file", MediaError)
+    # file: so that a name like "concat:..." or "http:..." is a file name, never an ffmpeg protocol
+    done = subprocess.run([_ffmpeg(), "-v", "error", "-i", f"file:{path}", "-t", str(AUDIO_MAX_S), "-f", "s16le",
+                           "-ac", "1", "-ar", str(sample_rate), "-"], capture_output=True)
     if done.returncode != 0 or not done.stdout:
         reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no audio in it"]
         raise MediaError(f"cannot read audio file {path}: {reason[0]}")

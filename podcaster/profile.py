@@ -7,6 +7,7 @@ valid one, a wrong value what was expected.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ import platformdirs
 
 from .config import APP, EpisodeOptions, bundled_voices_dir, parse_duration
 from .errors import ProfileError, UsageError
+from .files import MB, other_kind, read_capped
 from .types import FetchLimits, Preferences
 
 NUMBER = (int, float)
@@ -50,6 +52,9 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 # the largest sane value of each [fetch] limit (others: a million): inf, nan and 1e300 are refused
 FETCH_MAX = {"connect_s": 600, "read_s": 600, "total_s": 3600, "max_mb": 1024, "max_redirects": 30}
+WEIGHT_MAX = 1000         # an interest or source weight, either way
+PROFILE_MAX = 10 * MB     # thousands of feeds fit in well under 1 MB
+OPML_MAX = 10 * MB
 EXCLUDE_KEYS = ("topics", "keywords", "sources")
 PATH_KEYS = ("feeds_file", "output_dir", "artwork", "sting", "bed")
 
@@ -77,17 +82,22 @@ def _nearest(key: str, valid: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(valid)}"
 
 
+def _profile_text(path: Path) -> str:
+    try:
+        return read_capped(path, PROFILE_MAX, "profile", ProfileError).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProfileError(f"cannot read profile {path} ({e}); it must be UTF-8 text") from None
+
+
 def _read_toml(path: Path) -> dict:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(_profile_text(path))
     except tomllib.TOMLDecodeError as e:
         message = str(e)
         where = re.search(r"\(at line (\d+), column (\d+)\)", message)
         message = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", message)
         place = f"line {where[1]}, column {where[2]}" if where else "end of file"
         raise ProfileError(f"{path}, {place}: not valid TOML: {message[0].lower()}{message[1:]}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ProfileError(f"cannot read profile {path} ({getattr(e, 'strerror', None) or e})") from None
 
 
 def _check(path: Path, key: str, value, kinds: tuple[type, ...], expected: str):
@@ -104,7 +114,13 @@ def _strings(path: Path, key: str, value) -> list[str]:
 
 
 def _weights(path: Path, key: str, table: dict) -> dict[str, float]:
-    return {name: float(_check(path, f"{key}.{name}", w, NUMBER, "a number (a weight)")) for name, w in table.items()}
+    """Each a number within WEIGHT_MAX: nan, inf (or 1e300, times a score) would make scores nan or inf."""
+    weights = {name: float(_check(path, f"{key}.{name}", w, NUMBER, "a number (a weight)")) for name, w in table.items()}
+    for name, weight in weights.items():
+        if not (math.isfinite(weight) and abs(weight) <= WEIGHT_MAX):
+            raise ProfileError(f"{path}: '{key}.{name}' must be a number from -{WEIGHT_MAX} to {WEIGHT_MAX}, "
+                               f"like 1.5 (got {weight!r})")
+    return weights
 
 
 def _fetch_limits(path: Path, table: dict) -> FetchLimits:
@@ -136,6 +152,9 @@ def load_profile(path: Path | None = None, required: bool = False) -> Profile:
     """Read and check the profile at path (default: default_profile_path()). A missing default profile
     is no error: the defaults apply. A missing file named by the user is (required=True)."""
     path = path or default_profile_path()
+    other = other_kind(path)
+    if other:
+        raise ProfileError(f"profile {path} is {other}, not a file; pass --config with a profile .toml file")
     if not path.is_file():
         if required:
             raise ProfileError(f"profile {path} does not exist; `podcaster init` writes a starter profile")
@@ -235,10 +254,7 @@ def write_starter(path: Path, overwrite: bool = False) -> Path:
 def read_opml(path: Path) -> list[tuple[str, str]]:
     """(url, title) of every feed in an OPML subscription list, nested folders included, each once."""
     import listparser
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ProfileError(f"cannot read {path} ({e.strerror or e})") from None
+    data = read_capped(path, OPML_MAX, "OPML file", ProfileError)
     try:    # listparser forgives a truncated file; a half-exported list should not pass as whole
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as e:
@@ -264,10 +280,10 @@ def add_feeds(path: Path, feeds: list[tuple[str, str]]) -> tuple[int, int]:
     Returns (added, already there)."""
     import tomlkit
     from .publish import write_text
-    if not path.is_file():
+    if not path.exists():
         write_starter(path)
     load_profile(path, required=True)      # a broken profile is reported, not overwritten
-    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    document = tomlkit.parse(_profile_text(path))
     if "feeds" not in document:
         document["feeds"] = tomlkit.array()
     array = document["feeds"]
