@@ -5,6 +5,7 @@ lists it, and retention deletes an episode's records together with its files.
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,8 +39,13 @@ CREATE TABLE IF NOT EXISTS covered (
     PRIMARY KEY (date, story_id)
 );
 """
+# the columns each table must have: a file with other tables is some other program's database
+COLUMNS = {"episodes": {"date", "title", "folder", "mp3", "duration", "made"},
+           "covered": {"date", "position", "cluster_id", "story_id", "title", "body", "link", "source", "published",
+                       "update_of"}}
 BODY_CHARS = 1500       # what select.py reads of a story to match it
 LOOKBACK_DAYS = 60      # older coverage no longer blocks a story
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,11 +73,24 @@ def _errors(path: Path):
         if "locked" in text or "busy" in text:
             raise BusyError(f"the history database {path} is locked by another program; try again when "
                             f"it is done") from None
+        if "full" in text:
+            raise OutputError(f"cannot write the history database {path} ({text}); free some space on its "
+                              f"disk, or set PODCASTER_HOME to a folder on another") from None
         raise OutputError(f"cannot use the history database {path} ({text}); check that its folder is "
                           f"writable, or set PODCASTER_HOME to one that is") from None
     except sqlite3.DatabaseError as e:
         raise OutputError(f"the history database {path} is damaged ({e}); move it aside and podcaster "
                           f"starts a new one") from None
+
+
+def _check_schema(db: sqlite3.Connection, path: Path) -> None:
+    """A history.db whose tables lack our columns was not written by podcaster (or by a much older one)."""
+    for table, wanted in COLUMNS.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if not wanted <= have:
+            missing = ", ".join(sorted(wanted - have))
+            raise OutputError(f"{path} is not a podcaster history database (its table {table!r} has no "
+                              f"{missing}); move it aside and podcaster starts a new one")
 
 
 class History:
@@ -91,6 +110,7 @@ class History:
                                   f"set PODCASTER_HOME to a folder you can write") from None
             db = sqlite3.connect(path, timeout=timeout, isolation_level=None)   # explicit transactions below
             db.executescript(SCHEMA)
+            _check_schema(db, path)
         return cls(db, path)
 
     def __enter__(self) -> History:
@@ -107,7 +127,13 @@ class History:
                 yield
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                # SQLite ends the transaction itself on some errors (a full disk): then there is nothing
+                # to roll back, and the error that matters is the one that ended it
+                if self.db.in_transaction:
+                    try:
+                        self.db.execute("ROLLBACK")
+                    except sqlite3.Error as e:
+                        log.debug("rollback failed too (%s)", e)
                 raise
 
     def covered(self, before: str, days: int = LOOKBACK_DAYS) -> list[Covered]:
@@ -118,8 +144,23 @@ class History:
             rows = self.db.execute(
                 "SELECT date, story_id, title, body, link, source, published FROM covered "
                 "WHERE date < ? AND date >= ? ORDER BY date, position", (before, since)).fetchall()
-        return [Covered(d, Story(sid, title, body, link, source, datetime.fromisoformat(published) if published else None))
+        return [Covered(d, Story(sid, title, body, link, source, self._published(published, sid)))
                 for d, sid, title, body, link, source, published in rows]
+
+    def _published(self, value, story_id: str) -> datetime | None:
+        """A remembered story's publication time; one that is not a time with its offset (the file was
+        edited, or written by something else) counts as none: the story stays remembered as told."""
+        if not value:
+            return None
+        try:
+            published = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            published = None
+        if published is None or published.tzinfo is None:
+            log.warning("the history database %s has a bad publication time %r for story %s; ignored",
+                        self.path, value, story_id)
+            return None
+        return published
 
     def record(self, script: Script, mp3: Path, duration: float) -> None:
         """Remember what an episode told (replacing an earlier take of the same day)."""
