@@ -21,9 +21,11 @@ from .articles import fill_clusters
 from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_lexicon, load_prompts, load_style, \
     load_topics
 from .errors import BusyError, GenerationError, NoStoriesError, OutputError
+from .files import read_capped
 from .memory import History
 from .mix import framing_seconds, load_sounds, mix_lines
 from .models import resolve_device
+from .podcast_feed import EPISODE_JSON_MAX
 from .publish import episode_paths, ensure_writable, publish_episode, remove_episode_files, remove_stale_temps, \
     write_feed, write_json
 from .select import choose_clusters, rank_clusters, recent_stories, story_count
@@ -254,15 +256,18 @@ def _remember_published(history: History, paths: dict[str, Path], day: str) -> N
     """An episode published by a run that died before recording it is recorded now, so its stories
     are not told again and retention sees it."""
     script_json = paths["json"]
+    if history.has(day):
+        return
     try:
-        data = json.loads(script_json.read_text(encoding="utf-8"))
+        data = json.loads(read_capped(script_json, EPISODE_JSON_MAX, "episode script", OutputError))
         if data["date"] != day:     # only the date its name says: a date names files later (retention)
             raise ValueError(f"it is dated {data['date']!r}, not {day}")
-        if not history.has(data["date"]):
-            history.record(Script.from_json(data), paths["mp3"], float(data["duration"]))
-            log.info("recorded %s, published by an earlier run that stopped before recording it", script_json.name)
-    except (OSError, ValueError, KeyError, TypeError) as e:
+        script, duration = Script.from_json(data), float(data["duration"])
+    except (OutputError, ValueError, KeyError, TypeError) as e:    # the file's fault; history's own errors go up
         log.warning("cannot read %s to remember it (%s)", script_json, e)
+        return
+    history.record(script, paths["mp3"], duration)
+    log.info("recorded %s, published by an earlier run that stopped before recording it", script_json.name)
 
 
 def retire_old_episodes(history: History, keep: int, base_url: str, spare: str = "") -> list[str]:

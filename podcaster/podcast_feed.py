@@ -3,6 +3,8 @@ episodes in the output folder (an episode whose MP3 or script is gone drops out)
 from __future__ import annotations
 
 import json
+import logging
+import math
 import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -10,16 +12,19 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 from xml.etree import ElementTree as ET
 
-from .errors import UsageError
+from .errors import OutputError, PodcasterError, UsageError
+from .files import MB, read_capped
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_NAME = "feed.xml"
-EPISODE_JSON = re.compile(r"podcaster-\d{4}-\d{2}-\d{2}\.json")
+EPISODE_JSON = re.compile(r"podcaster-(\d{4}-\d{2}-\d{2})\.json")
+EPISODE_JSON_MAX = 20 * MB      # a script JSON, or show notes: an hour's show is well under 1 MB
 DEFAULT_BASE_URL = "http://localhost:8000/"
 for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
     ET.register_namespace(prefix, uri)
+log = logging.getLogger(__name__)
 
 
 def check_base_url(url: str) -> str:
@@ -42,28 +47,56 @@ def _sub(parent: ET.Element, tag: str, content: str | None = None, **attrs: str)
 
 
 def kept_episodes(out: Path) -> list[dict]:
-    """Episodes whose script JSON and MP3 are both in out, newest first."""
+    """Episodes whose script JSON and MP3 are both in out, newest first. Their "files" are the ones
+    podcaster names after the episode's date (publish.episode_paths) and finds in out, whatever the
+    JSON says: a JSON naming "/etc/passwd" or "../x" must not bring that file into the feed."""
+    from .publish import episode_paths      # publish imports this module
     episodes = []
     for path in sorted(out.glob("podcaster-*.json")):
-        if not EPISODE_JSON.fullmatch(path.name):   # not the .chapters.json beside it
+        named = EPISODE_JSON.fullmatch(path.name)   # not the .chapters.json beside it
+        data = _episode_data(path, named[1]) if named else None
+        if data is None:
             continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        files = data.get("files", {})
-        if "mp3" in files and (out / files["mp3"]).is_file():
-            episodes.append(data)
-    return sorted(episodes, key=lambda d: (d["date"], d.get("published", "")), reverse=True)
+        files = {kind: own.name for kind, own in episode_paths(out, named[1]).items()
+                 if kind != "json" and own.is_file() and not own.is_symlink()}
+        if "mp3" in files:
+            episodes.append({**data, "files": files})
+    return sorted(episodes, key=lambda d: (d["date"], d.get("published") or ""), reverse=True)
 
 
-def build_feed(out: Path, base_url: str, show: str, description: str) -> str:
+def _episode_data(path: Path, day: str) -> dict | None:
+    """The fields of a script JSON the feed uses, if they are what publish wrote; None (logged) if not."""
+    try:
+        data = json.loads(read_capped(path, EPISODE_JSON_MAX, "episode script", OutputError))
+        hosts, published = data["hosts"], data.get("published")
+        if data["date"] != day or not isinstance(data["title"], str) or not isinstance(hosts, dict) \
+                or not all(isinstance(h, str) for h in hosts.values()) \
+                or not math.isfinite(data["duration"]) or data["duration"] < 0:
+            raise ValueError("its date, title, hosts or duration is not one podcaster writes")
+        if published is not None and datetime.fromisoformat(published).tzinfo is None:
+            raise ValueError(f"its published time {published!r} has no offset")
+    except (PodcasterError, ValueError, KeyError, TypeError) as e:   # JSONDecodeError is a ValueError
+        log.warning("%s left out of the feed: %s", path.name, e)
+        return None
+    return data
+
+
+def _notes(path: Path) -> str | None:
+    try:
+        return read_capped(path, EPISODE_JSON_MAX, "show notes", OutputError).decode("utf-8")
+    except (PodcasterError, UnicodeDecodeError) as e:
+        log.warning("%s left out of the feed: %s", path.name, e)
+        return None
+
+
+def build_feed(out: Path, base_url: str, show: str, description: str, episodes: list[dict] | None = None) -> str:
+    """feed.xml's text for `episodes` (default: kept_episodes(out))."""
     base = check_base_url(base_url)
 
     def url(name: str) -> str:
         return base + quote(name)
 
-    episodes = kept_episodes(out)
+    episodes = kept_episodes(out) if episodes is None else episodes
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
     _sub(channel, "title", show)
@@ -91,8 +124,8 @@ def build_feed(out: Path, base_url: str, show: str, description: str) -> str:
         files = ep["files"]
         item = _sub(channel, "item")
         _sub(item, "title", ep["title"])
-        notes = out / files.get("notes_html", "")
-        _sub(item, "description", notes.read_text(encoding="utf-8") if notes.is_file() else ep["title"])
+        notes = _notes(out / files["notes_html"]) if "notes_html" in files else None
+        _sub(item, "description", notes or ep["title"])
         mp3 = out / files["mp3"]
         _sub(item, "enclosure", url=url(files["mp3"]), length=str(mp3.stat().st_size), type="audio/mpeg")
         _sub(item, "guid", f"podcaster-{ep['date']}", isPermaLink="false")

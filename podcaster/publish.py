@@ -102,9 +102,9 @@ def remove_stale_temps(out: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def write_feed(out: Path, base_url: str) -> Path:
-    """feed.xml for the episodes now in out."""
-    return write_text(out / FEED_NAME, build_feed(out, base_url, SHOW_NAME, SHOW_DESCRIPTION))
+def write_feed(out: Path, base_url: str, episodes: list[dict] | None = None) -> Path:
+    """feed.xml for the episodes now in out (podcast_feed.kept_episodes, unless given)."""
+    return write_text(out / FEED_NAME, build_feed(out, base_url, SHOW_NAME, SHOW_DESCRIPTION, episodes))
 
 
 def _cover(out: Path, artwork: Path | None) -> Path:
