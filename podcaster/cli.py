@@ -9,18 +9,17 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from . import __version__
 from .config import EpisodeOptions, default_out_dir, load_host, load_style, parse_duration, preset_names
 from .errors import PodcasterError, UsageError
 from .podcast_feed import DEFAULT_BASE_URL
-from .terminal import StageProgress, console, setup_logging
+from .terminal import StageProgress, print_error, print_table, setup_logging
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Turn your RSS feeds into a daily two-host podcast, made on your own hardware.")
 log = logging.getLogger("podcaster")
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)    # --date
 
 
 def _interrupt(signum, frame) -> None:
@@ -28,9 +27,7 @@ def _interrupt(signum, frame) -> None:
 
 
 def _fail(error: PodcasterError) -> None:
-    from rich.markup import escape
-    # the message may carry a feed's, page's or file's text: never markup
-    console.print(f"[bold red]error:[/] {escape(str(error))}", markup=True, highlight=False, soft_wrap=True)
+    print_error(str(error))
     raise typer.Exit(error.exit_code)
 
 
@@ -46,6 +43,8 @@ def _run_time(day: Optional[str]) -> Optional[datetime]:
         chosen = date.fromisoformat(day)
     except ValueError:
         raise UsageError(f"--date {day!r} is not a date; use YYYY-MM-DD, e.g. --date 2026-11-26") from None
+    if not FIRST_DAY <= chosen <= LAST_DAY:    # date's own range ends where "as at its end" and windows overflow
+        raise UsageError(f"--date {day} is out of range; give a day from {FIRST_DAY} to {LAST_DAY}")
     if chosen == date.today():
         return None
     return datetime.combine(chosen, time(23, 59, 59)).astimezone()
@@ -54,7 +53,8 @@ def _run_time(day: Optional[str]) -> Optional[datetime]:
 def _options(config: Optional[Path], since: Optional[str], **flags) -> EpisodeOptions:
     from .profile import episode_options, load_profile
     profile = load_profile(config, required=config is not None)
-    return episode_options(profile, since=parse_duration(since) if since else None, **flags)
+    # `--since ""` is a mistake to report, not the default
+    return episode_options(profile, since=parse_duration(since) if since is not None else None, **flags)
 
 
 @app.command()
@@ -97,7 +97,7 @@ def daily(
     except PodcasterError as e:
         _fail(e)
     except KeyboardInterrupt:
-        console.print("error: interrupted; nothing was published", markup=False, highlight=False)
+        print_error("interrupted; nothing was published")
         raise typer.Exit(130)
     log.info("%s: %s", result.status, result.message)
     print(result.message)
@@ -129,15 +129,23 @@ def preview(
     except PodcasterError as e:
         _fail(e)
     chosen = {c.id for c in plan.chosen}
-    table = Table("", "score", "story", "why", "sources", title=f"Stories for {plan.day}")
-    for cluster in plan.ranked:
-        table.add_row("✓" if cluster.id in chosen else "", f"{cluster.score:.2f}", cluster.title,
-                      ", ".join(cluster.reasons), ", ".join(cluster.sources))
-    Console().print(table)
-    reasons = Counter(why.split(" ")[0] for why in plan.left_out.values())
-    left = ", ".join(f"{n} {'told before' if r == 'covered' else 'excluded by ' + r}" for r, n in reasons.items())
+    print_table(("", "score", "story", "why", "sources"),
+                [("✓" if cluster.id in chosen else "", f"{cluster.score:.2f}", cluster.title,
+                  ", ".join(cluster.reasons), ", ".join(cluster.sources)) for cluster in plan.ranked],
+                title=f"Stories for {plan.day}")
+    reasons = Counter(_why_left_out(why) for why in plan.left_out.values())
+    left = ", ".join(f"{n} {why}" for why, n in reasons.items())
     print(f"{len(chosen)} of {len(plan.ranked)} stories fit {opts.minutes:g} minutes"
           + (f"; left out: {left}" if left else ""))
+
+
+def _why_left_out(reason: str) -> str:
+    """A story's reason for being left out (select.rank_clusters, pipeline) as the summary counts it."""
+    if reason.startswith("covered"):
+        return "told before"
+    if reason.startswith("no text"):
+        return "with no text in the feed or at the link"
+    return "excluded by " + reason.split(" ")[0]      # topic, keyword or source
 
 
 @app.command()
@@ -165,12 +173,10 @@ def bench(
     except PodcasterError as e:
         _fail(e)
     except KeyboardInterrupt:
-        console.print("error: interrupted", markup=False, highlight=False)
+        print_error("interrupted")
         raise typer.Exit(130)
-    table = Table("what", "value", "notes", title="podcaster bench")
-    for row in rows:
-        table.add_row(row.what, row.value, row.note)
-    Console(width=max(Console().width, 120)).print(table)
+    print_table(("what", "value", "notes"), [(row.what, row.value, row.note) for row in rows],
+                title="podcaster bench", min_width=120)
 
 
 @app.command()
@@ -185,13 +191,13 @@ def history() -> None:
     if not episodes:
         print("no episodes yet; `podcaster daily` makes the first")
         return
-    table = Table("date", "length", "stories", "file")
+    rows = []
     for past in episodes:
         minutes, seconds = divmod(round(past.duration), 60)
         stories = "\n".join(f"{'(update) ' if update else ''}{title}  [{', '.join(sources)}]"
                              for title, sources, update in past.segments)
-        table.add_row(past.date, f"{minutes}:{seconds:02d}", stories, str(past.mp3) if past.mp3.is_file() else "(deleted)")
-    Console().print(table)
+        rows.append((past.date, f"{minutes}:{seconds:02d}", stories, past.mp3 if past.mp3.is_file() else "(deleted)"))
+    print_table(("date", "length", "stories", "file"), rows)
 
 
 @app.command()
@@ -226,22 +232,19 @@ def feeds_import(opml: Path = typer.Argument(..., help="OPML file exported by a 
 @feeds_app.command("list")
 def feeds_list(config: Optional[Path] = _config_option()) -> None:
     """Show the profile's feeds."""
-    from .feeds import read_feeds_file
+    from .config import read_feeds_list
     from .profile import load_profile
     try:
         profile = load_profile(config, required=config is not None)
         listed = [(title, location, "profile") for location, title in profile.feeds]
         if profile.options.get("feeds"):
-            listed += [("", location, str(profile.options["feeds"])) for location in read_feeds_file(profile.options["feeds"])]
+            listed += [("", location, str(profile.options["feeds"])) for location in read_feeds_list(profile.options["feeds"])]
     except PodcasterError as e:
         _fail(e)
     if profile.path is None:
         print("no profile yet; `podcaster init` writes one, `podcaster feeds import FILE.opml` adds feeds")
         return
-    table = Table("title", "feed", "from", title=str(profile.path))
-    for row in listed:
-        table.add_row(*row)
-    Console().print(table)
+    print_table(("title", "feed", "from"), listed, title=str(profile.path))
 
 
 @app.command()
@@ -253,10 +256,7 @@ def topics(config: Optional[Path] = _config_option()) -> None:
         known = load_topics(load_profile(config, required=config is not None).topics)
     except PodcasterError as e:
         _fail(e)
-    table = Table("topic", "keywords")
-    for name, words in sorted(known.items()):
-        table.add_row(name, ", ".join(words))
-    Console().print(table)
+    print_table(("topic", "keywords"), [(name, ", ".join(words)) for name, words in sorted(known.items())])
 
 
 @app.command()
@@ -269,13 +269,15 @@ def feed(
     from .podcast_feed import kept_episodes
     from .publish import ensure_writable, write_feed
     from .profile import load_profile
+    setup_logging(False)        # an episode left out of the feed is a warning worth seeing
     try:
         options = load_profile(config, required=config is not None).options
-        folder = out or options.get("out") or default_out_dir()
-        path = write_feed(ensure_writable(folder), base_url or options.get("base_url") or DEFAULT_BASE_URL)
+        folder = ensure_writable(out or options.get("out") or default_out_dir())
+        episodes = kept_episodes(folder)
+        path = write_feed(folder, base_url or options.get("base_url") or DEFAULT_BASE_URL, episodes)
     except PodcasterError as e:
         _fail(e)
-    print(f"{path}  ({len(kept_episodes(folder))} episodes)")
+    print(f"{path}  ({len(episodes)} episodes)")
 
 
 @app.command("convert-kokoro")
@@ -309,27 +311,27 @@ def convert_kokoro(
 @app.command()
 def voices() -> None:
     """List the voice presets (hosts)."""
-    table = Table("preset", "name", "persona", "Kokoro voices", "speed")
+    rows = []
     try:
         for key in preset_names("hosts"):
             host = load_host(key)
-            table.add_row(key, host.name, host.persona, ", ".join(host.kokoro_voices), f"{host.speed:g}")
+            rows.append((key, host.name, host.persona, ", ".join(host.kokoro_voices), f"{host.speed:g}"))
     except PodcasterError as e:
         _fail(e)
-    Console().print(table)
+    print_table(("preset", "name", "persona", "Kokoro voices", "speed"), rows)
 
 
 @app.command()
 def styles() -> None:
     """List the style presets."""
-    table = Table("preset", "description", "speed", "words/min", "words/story")
+    rows = []
     try:
         for key in preset_names("styles"):
             s = load_style(key)
-            table.add_row(key, s.description, f"{s.speed:g}", str(s.words_per_minute), str(s.words_per_story))
+            rows.append((key, s.description, f"{s.speed:g}", s.words_per_minute, s.words_per_story))
     except PodcasterError as e:
         _fail(e)
-    Console().print(table)
+    print_table(("preset", "description", "speed", "words/min", "words/story"), rows)
 
 
 def _version(value: bool) -> None:

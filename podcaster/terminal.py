@@ -7,6 +7,8 @@ import sys
 from datetime import datetime
 
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from .config import data_dir
 from .errors import OutputError
@@ -16,6 +18,24 @@ log = logging.getLogger("podcaster")
 
 
 LOGS_KEPT = 30
+
+
+def print_table(columns: tuple[str, ...], rows, title: str | None = None, min_width: int | None = None) -> None:
+    """A table on stdout, every cell and the title shown as written. They hold text from feeds, pages,
+    files and profiles, which Rich must never read as markup: a "[/]" in a title would crash the
+    command, a "[link=...]" would become a live link in the terminal."""
+    table = Table(*columns, title=Text(title) if title else None)
+    for row in rows:
+        table.add_row(*(Text(str(cell)) for cell in row))
+    out = Console()
+    if min_width and out.width < min_width:
+        out = Console(width=min_width)
+    out.print(table)
+
+
+def print_error(message: str) -> None:
+    """`error: <message>` on stderr, the message as written (it may carry a feed's or a file's text)."""
+    console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
 
 
 def setup_logging(verbose: bool, log_file: bool = False, quiet: bool = False) -> None:
