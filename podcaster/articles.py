@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from .fetch import FetchError, fetch
-from .sanitize import drop_instructions
+from .injection import drop_planted
 from .types import Cluster, FetchLimits, Story
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,9 @@ def article_text(url: str, limits: FetchLimits) -> str:
         raise ValueError(f"not an HTML page ({media_type})")
     text = trafilatura.extract(page, url=url, include_comments=False, include_tables=False,
                                favor_precision=True) or ""   # not deduplicate: its cache spans calls
-    text, dropped = drop_instructions(" ".join(text.split())[: limits.max_body_chars])
+    text, dropped = drop_planted(" ".join(text.split())[: limits.max_body_chars])
     if dropped:
-        log.warning("article %s: left out %d sentences addressed to an AI model (prompt injection)", url, dropped)
+        log.warning("article %s: left out %d sentences that speak to the show, not about the news (prompt injection)", url, dropped)
     return text
 
 

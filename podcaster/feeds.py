@@ -14,7 +14,8 @@ import feedparser
 
 from .errors import FeedsError
 from .fetch import FetchError, fetch
-from .sanitize import clean_link, drop_instructions, html_to_text
+from .injection import drop_planted
+from .sanitize import clean_link, html_to_text
 from .types import FetchLimits, Story
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,10 @@ def parse_feed(data: bytes, location: str, limits: FetchLimits = FetchLimits()) 
     stories, seen = [], set()
     dropped = 0
     for entry in parsed.entries[: limits.max_entries]:
-        title, dropped_title = drop_instructions(html_to_text(entry.get("title") or ""))
+        title, dropped_title = drop_planted(html_to_text(entry.get("title") or ""))
         content = entry.get("content") or []
         body_html = max((c.get("value") or "" for c in content), key=len, default="") or entry.get("summary") or ""
-        body, dropped_body = drop_instructions(html_to_text(body_html)[: limits.max_body_chars])
+        body, dropped_body = drop_planted(html_to_text(body_html)[: limits.max_body_chars])
         dropped += dropped_title + dropped_body
         if not title and not body:
             continue
@@ -112,7 +113,7 @@ def parse_feed(data: bytes, location: str, limits: FetchLimits = FetchLimits()) 
         stories.append(Story(id=story_id, title=title or body[:80], body=body, link=clean_link(raw_link),
                              source=source, published=_published(entry)))
     if dropped:
-        log.warning("feed %s: left out %d sentences addressed to an AI model (prompt injection)", location, dropped)
+        log.warning("feed %s: left out %d sentences that speak to the show, not about the news (prompt injection)", location, dropped)
     return stories
 
 

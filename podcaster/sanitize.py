@@ -1,4 +1,5 @@
-"""Feed text made safe: plain speakable text, clean links, and no sentence that talks to a model.
+"""Feed text made safe: plain speakable text, as a reader sees it, and clean links (injection.py then
+leaves out the sentences that speak to the show).
 
 Feed content is untrusted. Everything a feed says passes through here before the LLM prompt,
 the script, the show notes or the speech can see it.
@@ -6,6 +7,7 @@ the script, the show notes or the speech can see it.
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -15,35 +17,31 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")                   # becomes a space
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # zero-width, direction overrides
+# zero-width and joining characters, direction overrides, soft hyphens, variation selectors, the
+# invisible filler letters, and the Unicode tag block (text no reader sees, but a model reads)
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f\U000e0100-\U000e01ef]")
+_FULL_WIDTH = re.compile("[\uff01-\uff5e]")          # full-width ASCII: 'Ｉｇｎｏｒｅ', '＜｜im_start｜＞'
+# chat-template control tokens of every model family and the role named right after one (<|im_start|>system,
+# <|reserved_special_token_3|>, [INST], <<SYS>>, <start_of_turn>user, </s>, <｜end▁of▁sentence｜>), in '<>' or,
+# once html_to_text has kept them from being read as tags, in '‹›'
+CHAT_TOKEN = re.compile(r"(?:[<‹]\|[^<>‹›|\s]{1,60}\|[>›]|[<‹]｜[^<>‹›｜]{1,60}｜[>›]|\[/?(?:INST|SYS|AVAILABLE_TOOLS"
+                        r"|TOOL_CALLS|TOOL_RESULTS)\]|[<‹]{2}/?SYS[>›]{2}|[<‹]/?(?:start_of_turn|end_of_turn|bos|eos|pad"
+                        r"|unk|s|think|tool_call)[>›])(?:\s*(?:system|user|assistant|model|developer|tool)\b)?", re.I)
 _TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>|<(?=[A-Za-z/!?])")   # tags left after parsing, and their stubs
 URL = re.compile(r"(?:https?://|\bwww\.)\S+", re.I)      # nobody reads a URL aloud; an injection wants one
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_hsenc|_hsmi|yclid|ref_src)$", re.I)
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0", re.I)
-# Sentences that talk to a model, not about the news: an article has no reason to say these.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|guidelines"
-    r"|(?:previous|prior|above|earlier|original)\s+(?:rules|directions))\b"
-    r"|\b(?:new|updated|real|hidden|secret)\s+(?:instructions|system\s+prompt)\b"
-    r"|\b(?:system|assistant|developer)\s*(?:prompt|message)?\s*:"
-    r"|\byou\s+are\s+(?:now\s+)?(?:an?|the)\b[^.]{0,30}?\b(?:ai|assistant|language\s+model|llm|chatbot)\b"
-    r"|\b(?:as\s+an?\s+|dear\s+)(?:ai|language\s+model|llm|assistant|chatbot)\b"
-    r"|\b(?:podcast\s+)?(?:hosts?|script)\s+(?:must|should|shall|will\s+now)\s+(?:say|mention|read|announce|tell"
-    r"|end|start|open|close|praise|promote|thank|add|include|recommend)\b"
-    r"|^(?:please\s+)?(?:say|repeat)\s+(?:the\s+(?:word|phrase|following)|this|exactly|after\s+me|[\"“'])"
-    r"|^(?:please\s+)?(?:insert|include|announce|mention|read\s+out)\s+(?:the\s+following|this|that|our"
-    r"|a\s+(?:link|slogan|message|promo))\b"
-    r"|^(?:please\s+)?tell\s+(?:the\s+|your\s+)?(?:listeners|audience|viewers)\b", re.I)
-_CHAT_TOKENS = re.compile(r"<\|[a-z_]+\|>|\[/?INST\]|<</?SYS>>", re.I)   # chat-template control tokens
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](?:\.\d*)?(?:px|pt)?\s*(?:;|$)"
+                           r"|opacity\s*:\s*0?\.?0*\s*(?:;|$)|(?:height|width)\s*:\s*0(?:px)?\s*(?:;|$)", re.I)
+_HIDDEN_CLASS = re.compile(r"\b(?:sr-only|visually-hidden|screen-reader-text|hidden)\b", re.I)
 
 
-def drop_instructions(text: str) -> tuple[str, int]:
-    """Feed text without the sentences that address a model (prompt injection); and how many went."""
-    text, tokens = _CHAT_TOKENS.subn(" ", text)
-    sentences = _SENTENCE.split(" ".join(text.split()))
-    kept = [s for s in sentences if not _INSTRUCTION.search(s)]
-    return " ".join(kept), len(sentences) - len(kept) + tokens
+def plain_letters(text: str) -> str:
+    """Text as a reader sees it: invisible characters gone, full-width forms and compatibility
+    letters (ligatures, mathematical bold) as their plain letters. Fractions, superscripts and
+    symbols stay: they are spoken as they are."""
+    text = _FULL_WIDTH.sub(lambda m: chr(ord(m.group()) - 0xFEE0), _INVISIBLE.sub("", text))
+    return "".join(unicodedata.normalize("NFKC", c) if c.isalpha() else c for c in text)
 
 
 def html_to_text(html: str) -> str:
@@ -53,15 +51,18 @@ def html_to_text(html: str) -> str:
     for _ in range(2):
         if "<" not in html and "&" not in html:
             break
+        # a chat token is not a tag: kept (as '‹...›') for injection.py to find, never stripped to a bare role name
+        html = CHAT_TOKEN.sub(lambda m: m.group().replace("<", "‹").replace(">", "›"), html)
         soup = BeautifulSoup(html, "html.parser")
         for tag in soup(["script", "style", "noscript", "iframe", "object", "svg", "template"]):
             tag.decompose()
         # text a reader never sees is where injections hide
         for tag in soup.find_all(lambda t: t.has_attr("hidden") or t.get("aria-hidden") == "true"
-                                 or _HIDDEN_STYLE.search(str(t.get("style", "")))):
+                                 or _HIDDEN_STYLE.search(str(t.get("style", "")))
+                                 or _HIDDEN_CLASS.search(" ".join(t.get("class") or ()))):
             tag.decompose()
         html = soup.get_text(" ")
-    text = _INVISIBLE.sub("", _CONTROL.sub(" ", html))       # first: a zero-width space can hide a tag
+    text = plain_letters(_CONTROL.sub(" ", html))       # first: a zero-width space can hide a tag
     return " ".join(URL.sub(" ", _TAG.sub(" ", text)).split())
 
 
