@@ -24,6 +24,7 @@ from .constrain import script_grammar
 from .facts import as_data, material_words, notes_block, sources_block, take_notes, without_host_lines
 from .grounding import Grounds
 from .llm import LLM, Ask
+from .screen import screen_clusters
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
 from .support import Draft, ShowRules, check_drafts, log_dropped, says_goodbye, sentences
 from ..words import content_stems
@@ -95,6 +96,10 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     names = {a.name.casefold(): a.key, b.name.casefold(): b.key}
     # the hosts' names and the labels models use for speakers: never a line label inside source text
     speakers = (a.name, b.name, "host", "narrator", "speaker", "person", "assistant", "system", "user")
+    # first, whatever in the reports speaks to the show rather than about the news is left out (screen.py)
+    clusters = screen_clusters(clusters, llm, prompts)
+    if not clusters:
+        raise GenerationError("every one of today's stories was a planted message to the show (prompt injection); nothing is left to tell")
     asked = round(minutes * (words_per_minute or style.words_per_minute))
     budget = WordBudget.split(asked, [story_room(c, style) for c in clusters])
     if budget.total < asked * 0.95:

@@ -85,6 +85,11 @@ _LECTURE = re.compile(
 # a sentence that gives an order: a report has no reason to, and a host tells the news, not the listener
 _COMMAND = re.compile(r"^\W*(?:please\s+)?(?:speak|say|tell|visit|call|click|buy|subscribe|sign up|follow|go to|"
                       r"check out|download|vote|donate|remember|don't|do not|stop|try|make sure|use|get|act)\b", re.I)
+# what an advertisement or a planted message wants said: a web address, a code, a sponsor. A news show
+# names a company when the news is about it, never where to go or what to type
+_ADVERT = re.compile(r"\b(?:www\b|https?\b|dot (?:com|org|net|io)\b|[a-z0-9-]+\.(?:com|org|net|io|co|info|biz|app|xyz|shop"
+                     r"|example)\b|(?:promo(?:tional)?|discount|coupon|voucher|referral) codes?\b|use (?:the )?code\b"
+                     r"|brought to you by|(?:our|today's|this episode's) sponsors?\b|sponsored by)", re.I)
 # the writer's instructions said back ("both hosts end the show by ..."): not a line of the show
 _PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ words|\d+ turns|the notes say|the sign-off)\b",
                           re.I)
@@ -156,6 +161,8 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "lectures the listener"
     if _CUT_OFF.search(sentence):
         return "cut off"
+    if _ADVERT.search(sentence):
+        return "advertises (a web address, a code or a sponsor)"
     first_person = _FIRST_PERSON_PLURAL.search(_SHOW_TALK.sub(" ", sentence)) or \
         _FIRST_PERSON_SINGULAR.search(_HOST_VIEW.sub(" ", sentence))
     if kind == "notes":     # a note may be said by a host: not in the words of someone in the story
