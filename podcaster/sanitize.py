@@ -28,12 +28,14 @@ _FULL_WIDTH = re.compile("[\uff01-\uff5e]")          # full-width ASCII: 'Ｉｇ
 CHAT_TOKEN = re.compile(r"(?:[<‹]\|[^<>‹›|\s]{1,60}\|[>›]|[<‹]｜[^<>‹›｜]{1,60}｜[>›]|\[/?(?:INST|SYS|AVAILABLE_TOOLS"
                         r"|TOOL_CALLS|TOOL_RESULTS)\]|[<‹]{2}/?SYS[>›]{2}|[<‹]/?(?:start_of_turn|end_of_turn|bos|eos|pad"
                         r"|unk|s|think|tool_call)[>›])(?:\s*(?:system|user|assistant|model|developer|tool)\b)?", re.I)
-_TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>|<(?=[A-Za-z/!?])")   # tags left after parsing, and their stubs
+# tags left after parsing ('<b>', and as a code highlighter spaces them: '< h1 >'), and their stubs
+_TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>|<\s*/?\s*[A-Za-z][A-Za-z0-9]*\s*/?\s*>|<(?=[A-Za-z/!?])")
+_BARE_ADDRESS = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.I)     # a link's text that is its address
 URL = re.compile(r"(?:https?://|\bwww\.)\S+", re.I)      # nobody reads a URL aloud; an injection wants one
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_hsenc|_hsmi|yclid|ref_src)$", re.I)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](?:\.\d*)?(?:px|pt)?\s*(?:;|$)"
                            r"|opacity\s*:\s*0?\.?0*\s*(?:;|$)|(?:height|width)\s*:\s*0(?:px)?\s*(?:;|$)", re.I)
-_HIDDEN_CLASS = re.compile(r"\b(?:sr-only|visually-hidden|screen-reader-text|hidden)\b", re.I)
+_HIDDEN_CLASS = re.compile(r"\b(?:sr-only|visually-hidden|screen-reader-text|hidden|invisible)\b", re.I)
 
 
 def plain_letters(text: str) -> str:
@@ -61,9 +63,24 @@ def html_to_text(html: str) -> str:
                                  or _HIDDEN_STYLE.search(str(t.get("style", "")))
                                  or _HIDDEN_CLASS.search(" ".join(t.get("class") or ()))):
             tag.decompose()
+        _unspoken(soup)
         html = soup.get_text(" ")
     text = plain_letters(_CONTROL.sub(" ", html))       # first: a zero-width space can hide a tag
     return " ".join(URL.sub(" ", _TAG.sub(" ", text)).split())
+
+
+def _unspoken(soup) -> None:
+    """What is not said aloud: code blocks, and links whose text is their address (Mastodon splits one
+    over spans: 'https://' 'joinmastodon.typeform.com/to/P' 'dqUZCAg'). Inline code keeps its words,
+    joined as written ('<h1>', not '< h1 >')."""
+    for tag in soup(["pre"]):
+        tag.decompose()
+    for tag in soup.find_all("a"):
+        words = tag.get_text("").strip()
+        if URL.fullmatch(words) or _BARE_ADDRESS.fullmatch(words):
+            tag.decompose()
+    for tag in soup(["code", "kbd", "samp"]):
+        tag.replace_with(tag.get_text(""))
 
 
 def clean_link(link: str) -> str:

@@ -343,3 +343,14 @@ def test_fuzzed_servers_cost_one_feed_with_a_one_line_reason(drawn_server, answe
     result = fetch_feed(drawn_server + "/feed", limits)
     assert time.monotonic() - start <= limits.total_s + limits.read_s + 1.0
     assert result.stories or (result.error and "\n" not in result.error)
+
+
+def test_split_links_and_highlighted_code_leave_no_fragments():
+    mastodon = ('<p>Take the survey: <a href="https://joinmastodon.typeform.com/to/PdqUZCAg"><span class="invisible">'
+                'https://</span><span class="ellipsis">joinmastodon.typeform.com/to/P</span><span class="invisible">'
+                'dqUZCAg</span></a> today.</p>')
+    assert html_to_text(mastodon) == "Take the survey: today."
+    code = ('<p>Use a <code><span class="nt">&lt;</span><span class="nt">h1</span><span class="nt">&gt;</span></code>'
+            ' heading.</p><pre><span class="k">def</span> <span class="nf">f</span>():</pre><p>Done.</p>')
+    text = html_to_text(code)
+    assert "h1" not in text and "def" not in text and text.startswith("Use a") and text.endswith("Done.")
