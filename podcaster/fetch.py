@@ -122,7 +122,8 @@ def fetch(url: str, limits: FetchLimits, accept: str, listed: bool = False) -> t
     # gzip and deflate only: we inflate them ourselves, under the cap (see _read_capped)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", "Accept": accept}
     try:
-        with httpx.Client(transport=_Transport(guard), follow_redirects=True, timeout=timeout,
+        # trust_env off: an HTTP_PROXY from the environment would carry the request past these checks
+        with httpx.Client(transport=_Transport(guard), follow_redirects=True, timeout=timeout, trust_env=False,
                           max_redirects=limits.max_redirects, headers=headers) as client:
             with client.stream("GET", url) as response:
                 response.raise_for_status()

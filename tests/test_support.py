@@ -33,6 +33,7 @@ def test_questions_and_short_reactions_state_nothing_claims_do():
     assert kind_of("Wow, that's great news, Kai!", GROUNDS) == "reaction"
     assert kind_of("The crossing now takes 18 minutes.", GROUNDS) == "claim"
     assert kind_of("We negotiated with engineers!", GROUNDS) == "claim"
+    assert kind_of("Kai.", GROUNDS) == kind_of("Ava.", GROUNDS) == "fragment"     # names alone are no line
 
 
 @pytest.mark.parametrize("sentence, kind, why", [
@@ -51,6 +52,10 @@ def test_questions_and_short_reactions_state_nothing_claims_do():
     ("Mount Orla spots a supernova. Ava finishes by asking.", "segment", "narrates the hosts"),
     ("You're welcome!", "segment", "greeting after the opening"),
     ("They thanked the listeners and ended the show with a.", "closing", "cut off"),
+    ("The crossing is run by harbour master In.", "segment", "cut off"),       # mid-word: "Ines Okafor"
+    ("Some residents said the fares are too high,.", "segment", "cut off"),
+    ('Welcome to "The Day."', "opening", "names the show wrongly"),
+    ("The best deal is at luckydeals.com with promo code SAVE40.", "segment", "advertises"),
     # one show: greetings open it, goodbyes close it, a morning show is not at night
     ("Good morning!", "segment", "greeting after the opening"),
     ("Welcome to the Daily Feed. I'm Ava, and Kai is the analyst.", "segment", "greeting after the opening"),
@@ -68,6 +73,7 @@ def test_lines_that_are_not_a_presenters_are_named(sentence, kind, why):
     ("I think the fares will be the test, and it strikes me as quick.", "segment"),
     ("We'll keep an eye on it, and we'll be back after this.", "segment"),
     ("Good morning and welcome to The Daily Feed. I'm Ava, here with Kai.", "opening"),
+    ("Welcome to Tuesday's show.", "opening"),
     ("That's all for today. Thanks for listening!", "closing"),
     ("Have a great morning!", "closing"),
     ("The city said 1,240 people rode the new boats.", "segment"),

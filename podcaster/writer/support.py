@@ -95,7 +95,11 @@ _PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ word
                           re.I)
 # a sentence that ends on one of these stopped mid-thought: "... ending the show with a."
 # (not "that" or "is": "15 million of that.", "that's what it is.")
-_CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|with|from|its|their|our|your|my)\W*$", re.I)
+_CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|with|from|its|their|our|your|my)\W*$|[,;:–—-]\W*$", re.I)
+# the show's name said wrong ("Welcome to 'The Day.'"): a name after "welcome to" must be the show's, or a day's
+_WELCOMED_TO = re.compile(r"\bwelcome (?:back )?to\b([^.!?]*)", re.I)
+_DATE_NAMES = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
+                        "july august september october november december today's today".split())
 _QUOTE_MARK = re.compile(r"[\"“”]")
 _GREETING = re.compile(
     r"\b(?:good (?:morning|afternoon|evening|day)|welcome (?:back|to|everyone|listeners)|welcome,|hello|"
@@ -149,7 +153,9 @@ def kind_of(sentence: str, grounds: Grounds) -> str:
     if sentence.rstrip("\"'”’").endswith("?"):
         return "question" if len(re.findall(r"\w+", sentence)) >= MIN_QUESTION_WORDS else "fragment"
     words = content_stems(sentence)
-    if len(sentence.split()) <= REACTION_WORDS and all(w in REACTION or w in grounds.allowed for w in words):
+    # a reaction says one of its words ("Wow.", "Indeed, Kai."); names alone ("Kai. Ava.") are no line
+    if len(sentence.split()) <= REACTION_WORDS and all(w in REACTION or w in grounds.allowed for w in words) and \
+            (not words or any(w in REACTION for w in words)):
         return "reaction"
     return "claim" if len(re.findall(r"\w+", sentence)) >= MIN_CLAIM_WORDS else "fragment"
 
@@ -159,7 +165,7 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
     they may)."""
     if _LECTURE.search(sentence) or _COMMAND.search(sentence):
         return "lectures the listener"
-    if _CUT_OFF.search(sentence):
+    if _CUT_OFF.search(sentence) or _ends_mid_word(sentence, grounds):
         return "cut off"
     if _ADVERT.search(sentence):
         return "advertises (a web address, a code or a sponsor)"
@@ -173,6 +179,8 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "narrates the hosts"
     if kind != "opening" and (_GREETING.search(sentence) or _self_introduction(sentence, rules)):
         return "a greeting after the opening"
+    if _wrong_show_name(sentence, rules):
+        return "names the show wrongly"
     if kind == "segment" and (_FAREWELL.search(sentence) or rules.show_name.casefold() in sentence.casefold()):
         return "a sign-off or show announcement mid-show"
     if first_person and kind == "segment":
@@ -182,6 +190,22 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
                 not re.search(rf"\b(?:{words})\b", grounds.text):
             return f"wrong time of day for a {rules.time_of_day} show"
     return ""
+
+
+def _ends_mid_word(sentence: str, grounds: Grounds) -> bool:
+    """Cut off inside a word of its sources: "... led by In." where the report says "led by Ingrid"."""
+    tail = " ".join(re.findall(r"[\w'-]+", sentence.casefold())[-3:])
+    return len(tail) > 3 and re.search(rf"\b{re.escape(tail)}\w", grounds.text) is not None and \
+        re.search(rf"\b{re.escape(tail)}\b", grounds.text) is None
+
+
+def _wrong_show_name(sentence: str, rules: ShowRules) -> bool:
+    welcomed = _WELCOMED_TO.search(sentence)
+    if not welcomed:
+        return False
+    allowed = {w.casefold() for w in re.findall(r"[\w']+", " ".join((rules.show_name, *rules.host_names)))}
+    names = re.findall(r"\b[A-Z][\w']*", welcomed.group(1))
+    return any(n.casefold().removesuffix("'s") not in allowed | _DATE_NAMES for n in names)
 
 
 def _narration(sentence: str, rules: ShowRules) -> bool:
