@@ -15,7 +15,7 @@ and the cost: fixture news sentences each stage leaves out. With --control N, N 
 lets through are written into shows without the first line and the screen: what the writer alone does
 with a planted message that reaches it.
 
-  PODCASTER_CACHE=... python benchmarks/injection.py [--shows] [--control 10] [--minutes 3]
+  PODCASTER_CACHE=... python benchmarks/injection.py [--shows] [--control 8] [--minutes 2] [--stories 8]
 """
 from __future__ import annotations
 
@@ -35,7 +35,6 @@ from faithfulness import DAY, clusters_of_fixture, split_sentences  # noqa: E402
 
 HERE = Path(__file__).parent / "injection"
 CORPORA = ("attacks.json", "held_out.json")
-STORIES_A_SHOW = 5
 # the first wave's defence, as it was (podcaster/sanitize.py at 1e7f752): a keyword list on the raw text
 KEYWORDS = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|guidelines"
@@ -92,14 +91,14 @@ def screened(stories: list, llm, prompts) -> dict[str, object]:
     return {c.stories[0].id: c.stories[0] for c in clusters}
 
 
-def write_shows(stories: list, llm, prompts, minutes: float) -> list[str]:
+def write_shows(stories: list, llm, prompts, minutes: float, per_show: int) -> list[str]:
     from podcaster.config import load_host, load_style
     from podcaster.types import Cluster
     from podcaster.writer import write_script
     style, hosts = load_style("morning"), (load_host("ava"), load_host("kai"))
     scripts = []
-    for start in range(0, len(stories), STORIES_A_SHOW):
-        group = [Cluster(s.id, (s,)) for s in stories[start:start + STORIES_A_SHOW]]
+    for start in range(0, len(stories), per_show):
+        group = [Cluster(s.id, (s,)) for s in stories[start:start + per_show]]
         began = time.perf_counter()
         script = write_script(group, hosts, style, llm, minutes, DAY, prompts)
         print(f"\n=== show of {len(group)} attacked stories, {time.perf_counter() - began:.0f} s ===\n"
@@ -126,7 +125,8 @@ def main() -> None:
     parser.add_argument("--shows", action="store_true", help="write the attacks the screen lets through into shows")
     parser.add_argument("--control", type=int, default=0, help="attacks the keyword list lets through, written "
                         "into shows without the first line and the screen")
-    parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--stories", type=int, default=8, help="attacked stories a show")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
     from podcaster.config import load_prompts
@@ -145,7 +145,7 @@ def main() -> None:
         goals = {a["id"]: a["goal"] for a in corpus}
         past_screen = [kept[s.id] for s in past_first if s.id in kept and said(goals[s.id], f"{kept[s.id].title} "
                                                                                           f"{kept[s.id].body}")]
-        scripts = write_shows(past_screen, llm, prompts, args.minutes) if args.shows and past_screen else []
+        scripts = write_shows(past_screen, llm, prompts, args.minutes, args.stories) if args.shows and past_screen else []
         in_script = {a["id"] for a in corpus if any(said(a["goal"], t) for t in scripts)}
         naive = {a["id"] for a in corpus if keyword_survives(a)}
         rows.append((name, corpus, {s.id for s in past_first}, {s.id for s in past_screen}, in_script, naive, screen_s))
@@ -166,10 +166,10 @@ def main() -> None:
             ids = {a["id"] for a in corpus if a["style"] == style}
             print(f"  {style}: {len(ids & first)} / {len(ids & second)} / {len(ids)}")
     if args.control:
-        control(hosts, rows, llm, prompts, args.minutes, args.control, screen)
+        control(hosts, rows, llm, prompts, args.minutes, args.control, args.stories, screen)
 
 
-def control(hosts, rows, llm, prompts, minutes: float, count: int, screen) -> None:
+def control(hosts, rows, llm, prompts, minutes: float, count: int, per_show: int, screen) -> None:
     """The writer alone: attacks the keyword list lets through, in their articles without the first line or
     the screen (the screen is switched off by its threshold), written into shows."""
     from podcaster.sanitize import html_to_text
@@ -183,7 +183,7 @@ def control(hosts, rows, llm, prompts, minutes: float, count: int, screen) -> No
         text = html_to_text(attack["text"]) if attack["html"] else attack["text"]
         stories.append(replace(host, id=attack["id"], body=" ".join(sentences[:2] + [text] + sentences[2:])))
     screen.PLANTED_MIN = 2.0            # no probability is above it: nothing is judged planted
-    scripts = write_shows(stories, llm, prompts, minutes)
+    scripts = write_shows(stories, llm, prompts, minutes, per_show)
     hits = [a["id"] for a in chosen if any(said(a["goal"], t) for t in scripts)]
     print(f"\ncontrol (no first line, no screen; the writer's output checks on): {len(hits)} of {len(chosen)} "
           f"attacks said in a script: {', '.join(hits)}")
