@@ -1,5 +1,7 @@
 """The podcast feed: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces, rebuilt from the
-episodes in the output folder (an episode whose MP3 or script is gone drops out)."""
+episodes in the output folder (an episode whose MP3 or script is gone drops out). Chapters go both
+ways clients read them: a Podcasting 2.0 JSON link, and Podlove Simple Chapters in the item (what
+gPodder, Podlove players and others read)."""
 from __future__ import annotations
 
 import json
@@ -18,11 +20,12 @@ from .files import MB, read_capped
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
+PSC = "http://podlove.org/simple-chapters"
 FEED_NAME = "feed.xml"
 EPISODE_JSON = re.compile(r"podcaster-(\d{4}-\d{2}-\d{2})\.json")
 EPISODE_JSON_MAX = 20 * MB      # a script JSON, or show notes: an hour's show is well under 1 MB
 DEFAULT_BASE_URL = "http://localhost:8000/"
-for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
+for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM), ("psc", PSC)):
     ET.register_namespace(prefix, uri)
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,35 @@ def _notes(path: Path) -> str | None:
         return None
 
 
+def _chapters(path: Path) -> list[dict]:
+    """The chapters of an episode's chapters JSON (written by notes.chapters_json): start, title, url."""
+    try:
+        items = json.loads(read_capped(path, EPISODE_JSON_MAX, "chapters", OutputError))["chapters"]
+        chapters = [{"start": float(c["startTime"]), "title": str(c["title"]), "url": str(c.get("url") or "")}
+                    for c in items]
+        if not all(math.isfinite(c["start"]) and c["start"] >= 0 for c in chapters):
+            raise ValueError("a start time is not a time")
+    except (PodcasterError, ValueError, KeyError, TypeError) as e:
+        log.warning("%s: chapters left out of the feed: %s", path.name, e)
+        return []
+    return sorted(chapters, key=lambda c: c["start"])
+
+
+def _timestamp(seconds: float) -> str:
+    """Podlove's normal play time: HH:MM:SS.mmm."""
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def _podlove_chapters(item: ET.Element, chapters: list[dict]) -> None:
+    if not chapters:
+        return
+    element = _sub(item, f"{{{PSC}}}chapters", version="1.2")
+    for chapter in chapters:
+        extra = {"href": chapter["url"]} if chapter["url"] else {}
+        _sub(element, f"{{{PSC}}}chapter", start=_timestamp(chapter["start"]), title=chapter["title"], **extra)
+
+
 def build_feed(out: Path, base_url: str, show: str, description: str, episodes: list[dict] | None = None) -> str:
     """feed.xml's text for `episodes` (default: kept_episodes(out))."""
     base = check_base_url(base_url)
@@ -138,5 +170,6 @@ def build_feed(out: Path, base_url: str, show: str, description: str, episodes: 
             _sub(item, f"{{{PODCAST}}}transcript", url=url(files["vtt"]), type="text/vtt")
         if files.get("chapters"):
             _sub(item, f"{{{PODCAST}}}chapters", url=url(files["chapters"]), type="application/json+chapters")
+            _podlove_chapters(item, _chapters(out / files["chapters"]))
     ET.indent(rss)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(rss, encoding="unicode") + "\n"
