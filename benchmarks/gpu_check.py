@@ -54,11 +54,11 @@ def cuda_sync() -> None:
 
 def kokoro_weights(work: Path) -> tuple[Path, tuple[str, str], str]:
     """The real Kokoro-82M (the offline set's int8 ONNX, converted) where it is installed, else random weights."""
-    from podcaster import models
     from podcaster.errors import ModelError
+    from podcaster.speech.runtimes import offline_kokoro_torch
     if not TOY:
         try:
-            folder = models.offline_kokoro_torch()
+            folder = offline_kokoro_torch()
         except ModelError:
             folder = None
         if folder:
@@ -72,7 +72,8 @@ def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]
     in the GPU's batches (GPU_BATCH lines at once, speech/batch.py), in the same run."""
     from podcaster.config import load_host, load_style
     from podcaster.speech import render_turns
-    from podcaster.speech.kokoro import GPU_BATCH, load_torch
+    from podcaster.speech.kokoro import GPU_BATCH
+    from podcaster.speech.runtimes import load_torch
     from podcaster.types import Turn
     lines = [l for l in (HERE / "sample_lines.txt").read_text().splitlines() if l and not l.startswith("#")]
     folder, voices, weights = kokoro_weights(work)

@@ -289,20 +289,9 @@ def convert_kokoro(
 ) -> None:
     """Convert Kokoro-82M's ONNX weights into a folder the torch runtime loads (automatic on first use)."""
     setup_logging(False)
-    from . import models
-    from .errors import ModelError
-    from .speech import convert
+    from .speech.runtimes import torch_folder
     try:
-        if onnx is None and voices is None and out is None:
-            folder = models.offline_kokoro_torch()
-            if folder is None:
-                raise ModelError(f"no Kokoro ONNX model installed; {models.OFFLINE_HINT}, or name an .onnx file")
-        else:
-            offline = models.offline_kokoro_files()
-            if (onnx is None or voices is None) and offline is None:
-                raise ModelError(f"name both the .onnx file and --voices, or {models.OFFLINE_HINT}")
-            folder = convert.convert(onnx or offline[0], voices or offline[1],
-                                     out or models.cache_dir() / "models" / "kokoro-82m-torch")
+        folder = torch_folder(onnx, voices, out)
     except PodcasterError as e:
         _fail(e)
     print(f"{folder}  (use it with --runtime torch --tts {folder})")

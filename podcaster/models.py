@@ -10,7 +10,6 @@ import functools
 import hashlib
 import importlib.resources
 import importlib.util
-import logging
 import os
 import shutil
 import socket
@@ -20,8 +19,6 @@ from urllib.parse import urlparse
 
 from .config import cache_dir
 from .errors import ModelError, OutputError
-
-log = logging.getLogger(__name__)
 
 # chosen by published faithfulness (Vectara's hallucination leaderboard, HHEM-2.1, October 2025: Qwen3-4B
 # 2.7 %, Qwen3-1.7B 4.4 %, against Qwen2.5-1.5B-Instruct's 15.8 %); both Apache-2.0 (BENCHMARKS.md)
@@ -126,30 +123,6 @@ def offline_kokoro_files() -> tuple[Path, Path] | None:
     sha = (data / "model.sha256").read_text().strip()
     model = _join(parts, cache_dir() / "models" / "kokoro-v1.0.int8.onnx", sha)
     return model, Path(str(data / "voices_ja.npz"))
-
-
-def offline_kokoro_torch() -> Path | None:
-    """The offline Kokoro-82M as a folder the torch runtime loads (config, .pth, voices), converted
-    from its int8 ONNX on first use (seconds) and again whenever the ONNX or voices file changes."""
-    files = offline_kokoro_files()
-    if files is None:
-        return None
-    if importlib.util.find_spec("onnx") is None:
-        raise ModelError("converting the offline Kokoro model for the torch runtime needs onnx: "
-                         "pip install 'podcaster[gpu]'")
-    from .speech import convert
-    from .speech.engine import files_identity
-    folder = cache_dir() / "models" / "kokoro-82m-int8-torch"
-    source, stamp = files_identity(*files), folder / "source.txt"
-    if not (folder / convert.WEIGHTS_FILE).is_file() or not stamp.is_file() or stamp.read_text() != source:
-        log.info("converting the offline Kokoro ONNX model to torch weights (once)")
-        convert.convert(*files, folder)
-        try:
-            stamp.write_text(source)
-        except OSError as e:
-            raise OutputError(f"cannot write {stamp} ({e.strerror or e}); set PODCASTER_CACHE to a folder "
-                              f"you can write") from None
-    return folder
 
 
 def resolve_device(device: str) -> str:

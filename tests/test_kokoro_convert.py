@@ -151,7 +151,7 @@ def test_pieces_decoded_in_one_batch_sound_as_each_does_alone(runtimes, converte
     pitch integrated into phase magnifies (measured 0.9996+)."""
     import torch
     from podcaster.speech.batch import forward_batch
-    from podcaster.speech.kokoro import load_torch
+    from podcaster.speech.runtimes import load_torch
     _, _, packs = runtimes
     engine = load_torch(str(converted), "cpu", batch=True)
     rows = pieces(engine, packs)
@@ -170,7 +170,8 @@ def test_the_decoder_in_bf16_keeps_each_piece_s_length_and_waveform(runtimes, so
     AVX512-BF16, whose bf16 kernels round differently)."""
     import copy
     import torch
-    from podcaster.speech.kokoro import decoder_in_bf16, load_torch
+    from podcaster.speech.kokoro import decoder_in_bf16
+    from podcaster.speech.runtimes import load_torch
     engine, _, packs = runtimes
     full = load_torch(engine.model, "cpu", batch=True).kmodel     # float32 throughout
     half = copy.deepcopy(full)
@@ -184,11 +185,12 @@ def test_the_decoder_in_bf16_keeps_each_piece_s_length_and_waveform(runtimes, so
 
 def test_torch_runtime_converts_the_offline_set_once_and_speaks_its_voices():
     from podcaster.speech import load_tts
+    from podcaster.speech.runtimes import offline_kokoro_torch
     engine = load_tts(None, "torch", "cpu")       # no hub (HF_HUB_OFFLINE): the offline set, converted
     assert engine.name == "kokoro-torch" and set(VOICES) <= set(engine.voices())
     audio = engine.synthesize("Good morning, this is the news.", "jf_alpha", 1.0)
     assert 1.0 < len(audio) / RATE < 5.0 and np.abs(audio).max() > 0.05
-    weights = models.offline_kokoro_torch()
+    weights = offline_kokoro_torch()
     stamp = max(p.stat().st_mtime_ns for p in weights.iterdir())
     assert load_tts(None, "torch", "cpu").weights == engine.weights    # same files: the line cache stays valid
     assert max(p.stat().st_mtime_ns for p in weights.iterdir()) == stamp

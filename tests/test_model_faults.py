@@ -15,7 +15,7 @@ from podcaster.config import load_host, load_style
 from podcaster.errors import GenerationError, OutputError
 from podcaster.publish import episode_paths
 from podcaster.speech import load_tts, render_turns
-from podcaster.speech.kokoro import load_torch
+from podcaster.speech.runtimes import load_torch
 from podcaster.types import Cluster, Script, Story, Turn
 
 from conftest import ROOT

@@ -6,8 +6,8 @@ from podcaster import models
 from podcaster.config import load_host, load_style
 from podcaster.errors import PresetError
 from podcaster.speech import load_tts, pick_voice, render_turns
-from podcaster.speech import kokoro
-from podcaster.speech.kokoro import load_torch
+from podcaster.speech import kokoro, runtimes
+from podcaster.speech.runtimes import load_torch
 from podcaster.types import Host, Turn
 
 LONG = " ".join(f"Sentence number {n} of a long line keeps going with more words to say." for n in range(12))
@@ -104,13 +104,13 @@ def test_auto_takes_the_torch_runtime_on_a_cpu_only_where_it_is_the_faster(monke
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "kokoro" and not kokoro_installed else find_spec(name, *a))
     monkeypatch.setattr(models, "hub_is_cached", lambda name: True)     # weights at hand
-    assert kokoro.auto_runtime(None, "cpu") == runtime
-    assert kokoro.auto_runtime(str(tmp_path / "kokoro.onnx"), "cpu") == "onnx"    # a file names its runtime
+    assert runtimes.auto_runtime(None, "cpu") == runtime
+    assert runtimes.auto_runtime(str(tmp_path / "kokoro.onnx"), "cpu") == "onnx"    # a file names its runtime
 
 
 def test_combined_calls_each_get_their_own_result_or_the_batchs_error():
     import threading
-    from podcaster.speech.engine import Combiner
+    from podcaster.speech.batch import Combiner
     batches = []
 
     def run(items):

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from ..errors import GenerationError, model_fault
 from ..types import Host, LineAudio, Lexicon, Style, Turn
 from .cache import LineCache, line_key
-from .engine import TTSEngine, load_tts, pick_voice
+from .engine import TTSEngine, pick_voice
+from .runtimes import load_tts
 from .speakable import speakable
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,49 @@ on that piece alone up to float rounding (tests/test_speech.py).
 """
 from __future__ import annotations
 
+import threading
+
 import torch
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class Combiner:
+    """Calls from several threads answered together: whichever caller finds no batch running runs
+    `run` on up to `limit` waiting items (its own among them, or first the ones before it). Each
+    caller gets its own result, raised if it is an exception; an exception out of `run` reaches
+    every caller of that batch."""
+
+    def __init__(self, run, limit: int):
+        self._run, self._limit = run, limit
+        self._cond = threading.Condition()
+        self._waiting: list[dict] = []
+        self._running = False
+
+    def __call__(self, item):
+        call = {"item": item}
+        with self._cond:
+            self._waiting.append(call)
+            while "result" not in call:
+                if self._running:
+                    self._cond.wait()
+                    continue
+                batch, self._waiting = self._waiting[:self._limit], self._waiting[self._limit:]
+                self._running = True
+                self._cond.release()
+                try:
+                    results = self._run([c["item"] for c in batch])
+                except BaseException as e:
+                    results = [e] * len(batch)
+                finally:
+                    self._cond.acquire()
+                    self._running = False
+                    self._cond.notify_all()
+                for c, result in zip(batch, results, strict=True):
+                    c["result"] = result
+        if isinstance(call["result"], BaseException):
+            raise call["result"]
+        return call["result"]
 
 
 @torch.no_grad()

@@ -1,7 +1,6 @@
-"""The TTS engine interface and the registry that loads one."""
+"""The TTS engine interface: what every Kokoro runtime offers, and the voice a host gets."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -25,44 +24,6 @@ class TTSEngine(Protocol):
         """The whole text as float32 mono samples; long text is split and every chunk kept."""
 
 
-class Combiner:
-    """Calls from several threads answered together: whichever caller finds no batch running runs
-    `run` on up to `limit` waiting items (its own among them, or first the ones before it). Each
-    caller gets its own result, raised if it is an exception; an exception out of `run` reaches
-    every caller of that batch."""
-
-    def __init__(self, run, limit: int):
-        self._run, self._limit = run, limit
-        self._cond = threading.Condition()
-        self._waiting: list[dict] = []
-        self._running = False
-
-    def __call__(self, item):
-        call = {"item": item}
-        with self._cond:
-            self._waiting.append(call)
-            while "result" not in call:
-                if self._running:
-                    self._cond.wait()
-                    continue
-                batch, self._waiting = self._waiting[:self._limit], self._waiting[self._limit:]
-                self._running = True
-                self._cond.release()
-                try:
-                    results = self._run([c["item"] for c in batch])
-                except BaseException as e:
-                    results = [e] * len(batch)
-                finally:
-                    self._cond.acquire()
-                    self._running = False
-                    self._cond.notify_all()
-                for c, result in zip(batch, results, strict=True):
-                    c["result"] = result
-        if isinstance(call["result"], BaseException):
-            raise call["result"]
-        return call["result"]
-
-
 def files_identity(*paths: Path) -> str:
     """Path, size and modification time of each file: changes when a file is replaced."""
     parts = []
@@ -83,15 +44,3 @@ def pick_voice(host: Host, engine: TTSEngine) -> str:
             return voice
     raise PresetError(f"voice preset {host.key!r} wants one of {', '.join(host.kokoro_voices)}, "
                       f"but the loaded voice pack ({engine.model}) has only: {', '.join(sorted(available))}")
-
-
-def load_tts(spec: str | None, runtime: str, device: str, streams: int | None = None) -> TTSEngine:
-    """Load Kokoro-82M on the chosen runtime: torch (GPU or CPU) or onnx (CPU).
-
-    runtime 'auto' takes torch on a CUDA GPU when its weights are at hand, else onnx. streams: lines
-    spoken at once (None: what pays off on this runtime; 1: one line at a time, as the peers do).
-    """
-    from . import kokoro
-    if runtime == "auto":
-        runtime = kokoro.auto_runtime(spec, device)
-    return kokoro.RUNTIMES[runtime](spec, device, streams)

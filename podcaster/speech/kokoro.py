@@ -6,7 +6,6 @@ join them all, so a long line is never cut short.
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 import queue
 import threading
@@ -15,8 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import models
-from ..errors import ModelError
-from .engine import Combiner, files_identity
+from .engine import files_identity
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +136,11 @@ class KokoroTorch:
         cores = models.usable_cores()
         self.streams = streams or (GPU_BATCH if self.batch else min(STREAMS, cores))
         self._threads = max(1, cores // self.streams)
-        self._decode = Combiner(self._forward, self.streams) if self.batch else self._decode_here
+        if self.batch:
+            from .batch import Combiner
+            self._decode = Combiner(self._forward, self.streams)
+        else:
+            self._decode = self._decode_here
         self._espeak = threading.Lock()     # espeak-ng and the voice-pack cache are shared by the threads
 
     def voices(self) -> list[str]:
@@ -258,86 +260,3 @@ def _groups(lengths: list[int], budget: int) -> list[list[int]]:
             group = []
         group.append(i)
     return groups + [group] if group else groups
-
-
-def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
-    """config, weights and voices for KModel: a local folder, an HF repo (downloaded and cached), or,
-    with no --tts and no hub, the offline set's ONNX converted to a folder once."""
-    name = spec or models.DEFAULT_TTS
-    folder = Path(name).expanduser()
-    if folder.is_dir():
-        config = folder / "config.json"
-        weights = min(folder.glob("*.pth"), default=None)
-        if not config.is_file() or weights is None:
-            raise ModelError(f"--tts {name}: a Kokoro folder needs config.json and a .pth weights file")
-        voices: dict = {p.stem: p for p in sorted((folder / "voices").glob("*.pt"))}
-        for npz in folder.glob("*.npz"):
-            with np.load(npz) as data:
-                voices.update({k: data[k] for k in data.files})
-        return name, config, weights, voices
-    if spec is None and not (models.hub_is_cached(name) or models.hub_is_reachable()):
-        offline = models.offline_kokoro_torch()
-        if offline is None:
-            raise ModelError(f"no Kokoro weights for the torch runtime: the hub is out of reach and {models.OFFLINE_HINT}")
-        return _torch_files(str(offline))
-    from huggingface_hub import hf_hub_download, list_repo_files
-    try:
-        config = Path(hf_hub_download(name, "config.json"))
-        weights = Path(hf_hub_download(name, "kokoro-v1_0.pth"))
-        files = [f for f in list_repo_files(name) if f.startswith("voices/") and f.endswith(".pt")]
-    except Exception as e:  # the hub raises many kinds; all mean the same to the user
-        raise ModelError(f"could not get Kokoro weights {name} ({type(e).__name__}); "
-                         f"use --runtime onnx with the offline set, or --tts with a local folder") from None
-    # voice packs are fetched from the hub only when a host first speaks with them
-    voices = {Path(f).stem: (lambda f=f: hf_hub_download(name, f)) for f in files}
-    return name, config, weights, voices
-
-
-def load_torch(spec: str | None, device: str, streams: int | None = None, batch: bool | None = None) -> KokoroTorch:
-    if importlib.util.find_spec("kokoro") is None:
-        raise ModelError("the torch runtime needs the kokoro package: pip install 'podcaster[gpu]'")
-    name, config, weights, voices = _torch_files(spec)
-    if not voices:
-        raise ModelError(f"Kokoro model {name} came with no voices")
-    engine = KokoroTorch(name, config, weights, voices, device, streams, batch)
-    way = ("one line at a time" if engine.streams == 1 else f"up to {engine.streams} lines in a batch"
-           if engine.batch else f"{engine.streams} lines side by side")
-    log.info("TTS: Kokoro %s on torch/%s%s, %s", name, device, ", decoder in bf16" if engine.bf16 else "", way)
-    return engine
-
-
-def load_onnx(spec: str | None, device: str, streams: int | None = None) -> KokoroOnnx:
-    if spec:
-        path = Path(spec).expanduser()
-        onnx = path if path.suffix == ".onnx" else min(path.glob("*.onnx"), default=None) if path.is_dir() else None
-        voices = min(onnx.parent.glob("voices*"), default=None) if onnx else None
-        if onnx is None or voices is None:
-            raise ModelError(f"--tts {spec}: the onnx runtime needs a folder with a .onnx model and a voices file")
-    else:
-        files = models.offline_kokoro_files()
-        if files is None:
-            raise ModelError(f"no Kokoro ONNX model installed; {models.OFFLINE_HINT}")
-        onnx, voices = files
-    if device == "cuda":
-        log.warning("the onnx runtime runs Kokoro on the CPU; use --runtime torch for the GPU")
-    engine = KokoroOnnx(onnx, voices, streams)
-    log.info("TTS: Kokoro %s on onnxruntime/cpu, %d lines at once", onnx.name, engine.streams)
-    return engine
-
-
-def auto_runtime(spec: str | None, device: str) -> str:
-    """torch where it is the faster, when the kokoro package and weights are at hand: on a CUDA GPU,
-    and on a CPU that multiplies bf16 natively (BENCHMARKS.md: 1.37x the ONNX runtime on 2 cores);
-    onnx otherwise."""
-    if spec and Path(spec).expanduser().suffix == ".onnx":
-        return "onnx"
-    if spec and Path(spec).expanduser().is_dir():
-        return "torch" if any(Path(spec).expanduser().glob("*.pth")) else "onnx"
-    if (device == "cuda" or native_bf16()) and importlib.util.find_spec("kokoro") is not None and (
-            spec or models.hub_is_cached(models.DEFAULT_TTS) or models.hub_is_reachable()
-            or (importlib.util.find_spec("onnx") is not None and models.offline_kokoro_files() is not None)):
-        return "torch"
-    return "onnx"
-
-
-RUNTIMES = {"onnx": load_onnx, "torch": load_torch}
