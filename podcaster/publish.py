@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import numpy as np
 from . import notes
 from .artwork import draw_default_cover, image_mime
 from .errors import OutputError
+from .files import atomic_path
 from .mix import export_mp3
 from .podcast_feed import FEED_NAME, build_feed
 from .tags import write_tags
@@ -35,32 +34,13 @@ def ensure_writable(folder: Path) -> Path:
     return folder
 
 
-@contextmanager
-def atomic_path(target: Path):
-    """Yield a temp path beside target; rename it over target only if the block succeeds."""
-    tmp = None
+def write_atomic(target: Path, write: Callable[[Path], None]) -> Path:
+    """target written whole or not at all: `write` fills a temporary path beside it (files.atomic_path)."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; published files read like any other
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:
+            write(tmp)
     except OSError as e:
         raise OutputError(f"cannot write {target} ({e.strerror or e})") from None
-    finally:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(target: Path, write: Callable[[Path], None]) -> Path:
-    with atomic_path(target) as tmp:
-        write(tmp)
     return target
 
 
@@ -133,10 +113,12 @@ def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, s
         raise OutputError(f"cannot replace {paths['json']} ({e.strerror or e})") from None
     cover = _cover(out, artwork)
     show_notes = notes.show_notes_markdown(script, chapters)
-    with atomic_path(paths["mp3"]) as tmp:
+
+    def mp3(tmp: Path) -> None:
         export_mp3(samples, rate, tmp)
         write_tags(tmp, title=script.title, show=SHOW_NAME, hosts=" & ".join(script.hosts.values()),
                    date=script.date, description=show_notes, chapters=chapters, artwork=cover)
+    write_atomic(paths["mp3"], mp3)
     write_text(paths["transcript"], script.transcript())
     write_text(paths["vtt"], notes.webvtt(script, spans))
     write_text(paths["notes_md"], show_notes)

@@ -10,11 +10,12 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ..files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +66,11 @@ class LineCache:
     def put(self, key: str, audio: np.ndarray) -> None:
         if self.folder is None:
             return
-        tmp = None
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{key[:12]}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
+            with atomic_path(self._path(key)) as tmp, open(tmp, "wb") as f:
                 np.save(f, np.asarray(audio, dtype=np.float32), allow_pickle=False)
-            os.replace(tmp, self._path(key))
         except OSError as e:     # a full disk costs the cache, not the episode
             log.warning("line cache: cannot store a line (%s)", e.strerror or e)
-        finally:
-            if tmp:
-                Path(tmp).unlink(missing_ok=True)
 
     def prune(self, max_age_days: float = MAX_AGE_DAYS) -> int:
         """Delete entries unused for max_age_days, and temp files of killed runs; returns how many."""

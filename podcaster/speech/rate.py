@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
+from ..files import atomic_path
 from ..types import LineAudio, Style
 from .engine import TTSEngine
 from .speakable import speakable
@@ -40,14 +40,12 @@ def _read(path: Path) -> dict[str, float]:
 
 
 def _write(path: Path, rates: dict[str, float]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(rates, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(rates, indent=1, sort_keys=True), encoding="utf-8")
     except OSError as e:     # a rate not kept is measured again next time
         log.warning("cannot save speaking rates to %s (%s)", path, e.strerror or e)
-        tmp.unlink(missing_ok=True)
 
 
 def _clamp(rate: float) -> float:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
 from pathlib import Path
 
 from ..config import cache_dir
 from ..errors import ModelError
+from ..files import atomic_path
 from ..models import check_free_space
 
 log = logging.getLogger(__name__)
@@ -31,16 +31,14 @@ def converted_gguf(path: Path) -> Path:
     # the one-file layout of earlier versions goes: the shards replace it
     shutil.rmtree(target.with_name(f"{path.stem}-{stat.st_size}-bf16"), ignore_errors=True)
     log.info("converting %s to bf16 safetensors (once, about a minute)", path.name)
-    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
     try:
-        _convert(path, tmp)
-        os.replace(tmp, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target, folder=True) as tmp:
+            _convert(path, tmp)
     except ModelError:
         raise
     except Exception as e:
         raise ModelError(f"could not convert GGUF file {path}: {(str(e).splitlines() or [type(e).__name__])[0]}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 
@@ -61,7 +59,6 @@ def _convert(path: Path, folder: Path) -> None:
     processor = TENSOR_PROCESSORS.get(architecture, TensorProcessor)(config=config.to_dict())
     hf_names = get_gguf_hf_weights_map(skeleton, processor)
     check_free_space(folder.parent, sum(int(t.n_elements) * 2 for t in reader.tensors), f"converting {path.name}")
-    folder.mkdir(parents=True)
 
     # some architectures' processors merge several GGUF tensors into one (MoE experts): they keep
     # those here until the end, and they go into a last shard
