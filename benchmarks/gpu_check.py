@@ -25,7 +25,7 @@ import types
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
+sys.path.insert(0, str(HERE.parent))
 
 if importlib.util.find_spec("spacy") is None:
     # `import kokoro` imports misaki's English G2P, which imports spacy at the top but only
@@ -34,7 +34,7 @@ if importlib.util.find_spec("spacy") is None:
 
 import torch  # noqa: E402
 
-from random_models import KOKORO_82M, KOKORO_TOY, LLM_1_5B, LLM_TOY, build_kokoro, build_llm  # noqa: E402
+from podcaster.random_models import KOKORO_82M, KOKORO_TOY, LLM_1_5B, LLM_TOY, build_kokoro, build_llm  # noqa: E402
 
 TOY = "--toy" in sys.argv
 

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import http.server
 import os
-import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from podcaster.random_models import build_kokoro, build_llm
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FEEDS = ROOT / "examples" / "demo-feeds.txt"
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from random_models import build_kokoro, build_llm  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -4,12 +4,11 @@ import re
 
 import pytest
 
+from podcaster.random_models import build_llm
 from podcaster.types import Script, Turn
 from podcaster.writer.constrain import LINE, script_grammar
 from podcaster.writer.llm import Ask, load_llm
 from podcaster.writer.script import parse_turns, validate_script
-
-from random_models import build_llm
 
 MESSAGES = [{"role": "user", "content": "Talk about the ferry."}]
 

@@ -7,10 +7,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import faithfulness
 from podcaster.types import Cluster
 from podcaster.writer.grounding import Grounds
 from podcaster.writer.support import ShowRules, house_rule, lexical_gap
+
+from conftest import ROOT
+
+# the evaluation under test is a benchmark script, not part of the package: this test alone reads benchmarks/
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import faithfulness  # noqa: E402
 
 FIXTURES = Path(faithfulness.__file__).parent / "faithfulness"
 

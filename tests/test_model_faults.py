@@ -14,12 +14,12 @@ import pytest
 from podcaster.config import load_host, load_style
 from podcaster.errors import GenerationError, OutputError
 from podcaster.publish import episode_paths
+from podcaster.random_models import build_llm
 from podcaster.speech import load_tts, render_turns
 from podcaster.speech.runtimes import load_torch
 from podcaster.types import Cluster, Script, Story, Turn
 
 from conftest import ROOT
-from random_models import build_llm
 
 DAYS = ROOT / "tests" / "fixtures" / "days"
 UNSAYABLE = "♪♪"     # no phonemes: Kokoro raises on it (the script checks keep such lines out; a saved script may not)

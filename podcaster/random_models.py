@@ -1,7 +1,8 @@
 """Random-weight models built from configs: the real architectures at real or toy size.
 
-Tests use the toy sizes to run the whole pipeline in seconds; the GPU check uses the real
-sizes, whose compute per token and per audio frame matches the released weights.
+Tests use the toy sizes to run the whole pipeline in seconds; the GPU check (benchmarks/) uses the
+real sizes, whose compute per token and per audio frame matches the released weights. Nothing in
+the product loads it.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from podcaster.speech.convert import KOKORO_82M
+from .speech.convert import KOKORO_82M
 
 WORDS = ("the a ferry solar bay city library tools record crowd coral reef comet probe weather model storms "
          "bank rate percent new first said will is was and of to in on for with today news listeners story "
@@ -84,7 +85,7 @@ def build_kokoro(folder: Path, config: dict = KOKORO_TOY) -> Path:
     import torch
     from kokoro_onnx.config import DEFAULT_VOCAB
 
-    from podcaster.speech.kokoro import new_kmodel
+    from .speech.kokoro import new_kmodel
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text(json.dumps({**config, "vocab": DEFAULT_VOCAB}))
     torch.save({}, folder / "empty.pth")
