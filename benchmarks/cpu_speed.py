@@ -58,7 +58,8 @@ def demo_text_ids(tokenizer, count: int = 700):
     """The first count tokens of the demo feeds' articles: text to score each variant's reading on."""
     import html
     import re
-    text = " ".join(path.read_text(encoding="utf-8") for path in sorted((HERE.parent / "examples" / "demo-feeds").iterdir()))
+    feeds = sorted((HERE.parent / "examples" / "demo-feeds").iterdir())
+    text = " ".join(path.read_text(encoding="utf-8") for path in feeds)
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
     return tokenizer(text, return_tensors="pt")["input_ids"][:, :count]
 
@@ -115,7 +116,8 @@ def tts_rows(count: int, repeats: int) -> list[tuple[str, str, str]]:
             return sum(pool.map(lambda job: say(singles[job[0] % 2], *job), enumerate(lines)))
 
     ways = {"kokoro-onnx default session (product today)": lambda: sum(say(default, *j) for j in enumerate(lines)),
-            "one session, 2 threads, all graph optimisations": lambda: sum(say(two_threads, *j) for j in enumerate(lines)),
+            "one session, 2 threads, all graph optimisations":
+                lambda: sum(say(two_threads, *j) for j in enumerate(lines)),
             "two sessions x 1 thread, two lines at once": two_at_once}
     say(default, 0, lines[0])
     rows, base = [], None

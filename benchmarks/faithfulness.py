@@ -36,12 +36,13 @@ HERE = Path(__file__).parent / "faithfulness"
 DAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 18, tzinfo=timezone.utc)
 
-STOP = set("""a an the and or but so of to in on at for with by from as is are was were be been being it its it's this that
-these those there their they them he she his her we our you your i me my not no yes than then also just about into over
-after before up down out more most very really well now here what which who whom whose how why when where will would
-can could should may might must do does did has have had says said say just like""".split())
-GREETING = re.compile(r"\b(?:good (?:morning|afternoon|evening)|(?<!you're )welcome|hello|hi everyone|hey everyone|my name is|"
-                      r"i'm here with|joining me)\b", re.I)
+STOP = set("""a an the and or but so of to in on at for with by from as is are was were be been being it its it's this
+that these those there their they them he she his her we our you your i me my not no yes than then also
+just about into over after before up down out more most very really well now here what which who whom
+whose how why when where will would can could should may might must do does did has have had says said
+say just like""".split())
+GREETING = re.compile(r"\b(?:good (?:morning|afternoon|evening)|(?<!you're )welcome|hello|hi everyone|hey everyone"
+                      r"|my name is|i'm here with|joining me)\b", re.I)
 NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 END = re.compile(r"(?<![.…])[.!?][\"'”’)]*$")
 
@@ -120,7 +121,7 @@ def measure_show(script, clusters, minutes: float, wpm: int) -> dict:
     for turn in script.turns:
         segments.setdefault(turn.segment, []).append(turn)
     order = sorted(segments)
-    opening, closing = segments[order[0]], segments[order[-1]]
+    opening = segments[order[0]]
     by_story = {c.stories[0].id: c for c in clusters}
     m = dict(stated=0, unsupported=0, flagged=[], greetings=[], unnamed=0, stories=0, one_host=0, cut=0,
              repeated=0, leads=0, notes=0, notes_said=0, words=sum(len(t.text.split()) for t in script.turns))
@@ -164,6 +165,7 @@ def measure_show(script, clusters, minutes: float, wpm: int) -> dict:
 def judge_claims(llm, prompts) -> None:
     """The writer's check on claims.json: how many of each label it keeps."""
     from collections import Counter
+
     from podcaster.types import Turn
     from podcaster.writer import SHOW_NAME
     from podcaster.writer.grounding import Grounds
@@ -171,7 +173,8 @@ def judge_claims(llm, prompts) -> None:
     claims = json.loads((HERE / "claims.json").read_text())
     stories = {s.link: s for c in clusters_of_fixture() for s in c.stories}
     from podcaster.types import Cluster
-    drafts = [Draft("segment", [Turn("ava", c["sentence"], [], 1)], Grounds.of([Cluster("x", (stories[c["link"]],))], set()))
+    drafts = [Draft("segment", [Turn("ava", c["sentence"], [], 1)],
+                    Grounds.of([Cluster("x", (stories[c["link"]],))], set()))
               for c in claims if c["link"] in stories]
     labels = [c["label"] for c in claims if c["link"] in stories]
     started = time.perf_counter()
@@ -235,17 +238,19 @@ def main() -> None:
             (args.out / f"show-{n}.txt").write_text(script.transcript())
             (args.out / f"show-{n}.json").write_text(json.dumps({"script": script.to_json(), "seconds": seconds}))
     total = {k: sum(r[k] for r in rows) for k in ("stated", "unsupported", "unnamed", "stories", "one_host", "cut",
-                                                   "repeated", "leads", "notes", "notes_said", "words", "asked", "seconds")}
+                                                   "repeated", "leads", "notes", "notes_said", "words", "asked",
+                                                   "seconds")}
     greetings = sum(len(r["greetings"]) for r in rows)
     print(f"\nthe window check on claims.json (sentences it passes): {calibration()}")
-    print(f"LLM {llm.name if llm else args.rescore}, {len(rows)} shows of up to {args.stories} stories, --minutes {args.minutes:g}, "
-          f"style {args.style}, seed {args.seed}")
+    print(f"LLM {llm.name if llm else args.rescore}, {len(rows)} shows of up to {args.stories} stories, "
+          f"--minutes {args.minutes:g}, style {args.style}, seed {args.seed}")
     print("| measure | value |\n|---|---|")
     print(f"| unsupported sentences per 100 (window check, flagged above) | "
           f"{100 * total['unsupported'] / max(1, total['stated']):.1f} ({total['unsupported']} of {total['stated']}) |")
     print(f"| story leads said | {total['leads']} of {total['stories']} |")
-    print(f"| top-3 notes said | " + (f"{100 * total['notes_said'] / total['notes']:.0f} % ({total['notes_said']} of "
-                                      f"{total['notes']})" if total["notes"] else "n/a (no notes in the script)") + " |")
+    said = (f"{100 * total['notes_said'] / total['notes']:.0f} % ({total['notes_said']} of {total['notes']})"
+            if total["notes"] else "n/a (no notes in the script)")
+    print(f"| top-3 notes said | {said} |")
     print(f"| greetings after the opening | {greetings} |")
     print(f"| stories the opening does not name | {total['unnamed']} of {total['stories']} |")
     print(f"| segments with one host | {total['one_host']} |")

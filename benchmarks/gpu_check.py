@@ -75,7 +75,7 @@ def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]
     from podcaster.speech.kokoro import GPU_BATCH
     from podcaster.speech.runtimes import load_torch
     from podcaster.types import Turn
-    lines = [l for l in (HERE / "sample_lines.txt").read_text().splitlines() if l and not l.startswith("#")]
+    lines = [line for line in (HERE / "sample_lines.txt").read_text().splitlines() if line and not line.startswith("#")]
     folder, voices, weights = kokoro_weights(work)
     turns = [Turn(("ava", "kai")[i % 2], line, [], 0) for i, line in enumerate(lines)]
     hosts, style = {"ava": load_host("ava"), "kai": load_host("kai")}, load_style("morning")
@@ -83,7 +83,7 @@ def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]
     for way, streams in (("one line at a time", 1), (f"batches of up to {GPU_BATCH} lines", GPU_BATCH)):
         engine = load_torch(str(folder), device, streams=streams, batch=True)    # the GPU's way, also in --toy
         if way == "one line at a time":
-            phonemes = sum(len(engine.tokenizer.phonemize(l, "en-us")) for l in lines)
+            phonemes = sum(len(engine.tokenizer.phonemize(line, "en-us")) for line in lines)
             rows.append(("TTS lines", f"{len(lines)} lines, {phonemes} phonemes"))
         render_turns(turns[:streams], hosts, dict(zip(hosts, voices)), style, engine)    # warm-up
         torch.cuda.reset_peak_memory_stats() if device == "cuda" else None
@@ -98,7 +98,8 @@ def tts_rows(work: Path, device: str, repeats: int = 3) -> list[tuple[str, str]]
         audio_s = sum(len(line.samples) for line in spoken) / engine.sample_rate
         peak = torch.cuda.max_memory_allocated() / 2**30 if device == "cuda" else float("nan")
         rows += [(f"TTS {way}: wall time (median of {repeats})", f"{walls[way]:.2f} s for {audio_s:.1f} s of audio"),
-                 (f"TTS {way}: real-time factor", f"{audio_s / walls[way]:.1f}x, {phonemes / walls[way]:,.0f} phonemes/s"),
+                 (f"TTS {way}: real-time factor",
+                  f"{audio_s / walls[way]:.1f}x, {phonemes / walls[way]:,.0f} phonemes/s"),
                  (f"TTS {way}: peak GPU memory", f"{peak:.2f} GiB")]
         del engine
     first, batched = walls.values()

@@ -29,7 +29,7 @@ from podcaster.types import LineAudio, Script, Turn  # noqa: E402
 
 
 def rendered_lines() -> list[LineAudio]:
-    texts = [l for l in (HERE / "sample_lines.txt").read_text().splitlines() if l and not l.startswith("#")]
+    texts = [line for line in (HERE / "sample_lines.txt").read_text().splitlines() if line and not line.startswith("#")]
     turns = [Turn("ava" if i % 2 == 0 else "kai", text, [], min(i // 6, 4)) for i, text in enumerate(texts)]
     cached = cache_dir() / "bench" / "sample_lines.npz"
     if not cached.is_file():
@@ -76,7 +76,8 @@ def main() -> None:
         samples, rate, spans = mix_lines(lines, style, sounds)
         minutes = len(samples) / rate / 60
         rows = [
-            ("level lines (BS.1770 + peak hold)", timed(lambda: [loudness.level_line(l.samples, 24_000) for l in lines], repeats)),
+            ("level lines (BS.1770 + peak hold)",
+             timed(lambda: [loudness.level_line(line.samples, 24_000) for line in lines], repeats)),
             ("mix + master (levelling, bed, stings, limiter)", timed(lambda: mix_lines(lines, style, sounds), repeats)),
             ("export MP3 only", timed(lambda: export_mp3(samples, rate, out / "x.mp3"), repeats)),
             ("publish (MP3 + tags + VTT + notes + feed)", timed(lambda: publish_episode(

@@ -34,6 +34,6 @@ def draw_default_cover(path: Path, title: str) -> None:
     font = ImageFont.load_default(size=size // 10)
     words = title.split()
     lines = [" ".join(words[: len(words) // 2 + 1]), " ".join(words[len(words) // 2 + 1:])]
-    for i, line in enumerate(l for l in lines if l):
+    for i, line in enumerate(filter(None, lines)):
         draw.text((size / 2, size * (0.2 + 0.13 * i)), line, font=font, fill=(255, 255, 255), anchor="mm")
     image.save(path, format="PNG", optimize=True)

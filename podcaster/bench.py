@@ -96,7 +96,8 @@ def machine_rows(device: str) -> list[Row]:
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30 if hasattr(os, "sysconf") else 0
     rows = [Row("machine", f"{cpu}, {usable_cores()} cores, {ram:.0f} GiB",
                 f"{platform.system()} {platform.release()}"),
-            Row("software", f"podcaster {__version__}, torch {torch.__version__}", f"Python {platform.python_version()}")]
+            Row("software", f"podcaster {__version__}, torch {torch.__version__}",
+                f"Python {platform.python_version()}")]
     if device == "cuda":
         rows.append(Row("device", torch.cuda.get_device_name(0), f"CUDA {torch.version.cuda}"))
     else:
@@ -191,7 +192,8 @@ def llm_rows(spec: str | None, device: str, tokens: int, repeats: int) -> list[R
     way = "int8 linear layers" if device == "cpu" else "bf16"
     return [Row("LLM", Path(name).name or name, f"{tokens} sampled tokens after a {PROMPT.count(' ') + 1}-word prompt, "
                 f"median of {repeats}"),
-            Row(f"  tokens/s, product ({way})", f"{ours:.2f}", f"{ours / plain:.2f}x the naive way; prompt {prefill:.2f} s"),
+            Row(f"  tokens/s, product ({way})", f"{ours:.2f}",
+                f"{ours / plain:.2f}x the naive way; prompt {prefill:.2f} s"),
             Row(f"  tokens/s, product, {SEGMENTS} replies at once", f"{together:.2f}",
                 f"{together / plain:.2f}x the naive way; the writer's batch of a 3-story show's segments"),
             Row("  tokens/s, naive (bf16 generate)", f"{plain:.2f}", f"prompt {plain_prefill:.2f} s")]

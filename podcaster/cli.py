@@ -32,7 +32,8 @@ def _fail(error: PodcasterError) -> None:
 
 
 def _config_option():
-    return typer.Option(None, "--config", help="Profile (TOML) to use. [default: profile.toml in the per-user config folder]")
+    return typer.Option(None, "--config", help="Profile (TOML) to use. "
+                                               "[default: profile.toml in the per-user config folder]")
 
 
 def _run_time(day: Optional[str]) -> Optional[datetime]:
@@ -59,28 +60,39 @@ def _options(config: Optional[Path], since: Optional[str], **flags) -> EpisodeOp
 
 @app.command()
 def daily(
-    feeds: Optional[Path] = typer.Option(None, "--feeds", help="Feeds list: one URL or local file per line, # comments. [default: the profile's feeds]"),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder. [default: the profile's output_dir, else the per-user data folder]"),
+    feeds: Optional[Path] = typer.Option(None, "--feeds", help="Feeds list: one URL or local file per line, # "
+                                                               "comments. [default: the profile's feeds]"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder. [default: the profile's output_dir, else "
+                                                           "the per-user data folder]"),
     minutes: Optional[float] = typer.Option(None, "--minutes", help="Target length in minutes. [default: 5]"),
-    host_a: Optional[str] = typer.Option(None, "--host-a", help="Voice preset of the first host (see `podcaster voices`). [default: ava]"),
+    host_a: Optional[str] = typer.Option(None, "--host-a", help="Voice preset of the first host (see `podcaster "
+                                                                "voices`). [default: ava]"),
     host_b: Optional[str] = typer.Option(None, "--host-b", help="Voice preset of the second host. [default: kai]"),
-    style: Optional[str] = typer.Option(None, "--style", help="Style preset (see `podcaster styles`). [default: morning]"),
-    llm: Optional[str] = typer.Option(None, "--llm", help="LLM: Hugging Face id, local folder or .gguf file. [default: automatic]"),
-    tts: Optional[str] = typer.Option(None, "--tts", help="Kokoro weights: Hugging Face id, folder or .onnx. [default: automatic]"),
+    style: Optional[str] = typer.Option(None, "--style", help="Style preset (see `podcaster styles`). "
+                                                              "[default: morning]"),
+    llm: Optional[str] = typer.Option(None, "--llm", help="LLM: Hugging Face id, local folder or .gguf file. "
+                                                          "[default: automatic]"),
+    tts: Optional[str] = typer.Option(None, "--tts", help="Kokoro weights: Hugging Face id, folder or .onnx. "
+                                                          "[default: automatic]"),
     runtime: Optional[str] = typer.Option(None, "--runtime", help="TTS runtime: auto, torch or onnx. [default: auto]"),
     device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda. [default: auto]"),
     since: Optional[str] = typer.Option(None, "--since", help="Story window, e.g. 24h, 2d, 90m. [default: 24h]"),
     seed: Optional[int] = typer.Option(None, "--seed", help="Sampling seed, for repeatable scripts. [default: 0]"),
     sting: Optional[Path] = typer.Option(None, "--sting", help="Your own intro/outro sting (audio file)."),
     bed: Optional[Path] = typer.Option(None, "--bed", help="Your own music bed (audio file)."),
-    artwork: Optional[Path] = typer.Option(None, "--artwork", help="Cover image (PNG or JPEG) for the MP3 and the feed."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help=f"URL where the output folder is served, for feed.xml. [default: {DEFAULT_BASE_URL}]"),
-    keep: Optional[int] = typer.Option(None, "--keep", help="Keep the newest N episodes; older ones are deleted. [default: 30]"),
-    day: Optional[str] = typer.Option(None, "--date", help="Make the episode of another day (YYYY-MM-DD), as at its end: for replays and tests."),
+    artwork: Optional[Path] = typer.Option(None, "--artwork", help="Cover image (PNG or JPEG) for the MP3 and the "
+                                                                   "feed."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="URL where the output folder is served, for "
+                                                                    f"feed.xml. [default: {DEFAULT_BASE_URL}]"),
+    keep: Optional[int] = typer.Option(None, "--keep", help="Keep the newest N episodes; older ones are deleted. "
+                                                            "[default: 30]"),
+    day: Optional[str] = typer.Option(None, "--date", help="Make the episode of another day (YYYY-MM-DD), as at its "
+                                                           "end: for replays and tests."),
     force: bool = typer.Option(False, "--force", help="Make today's episode again even if it exists."),
     config: Optional[Path] = _config_option(),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only warnings and errors on stderr, for cron (the run's log file has everything)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only warnings and errors on stderr, for cron (the run's "
+                                                            "log file has everything)."),
 ) -> None:
     """Make today's episode: fetch the feeds, write the script, speak it, mix the MP3."""
     # SIGTERM (cron timeouts, systemd stop) unwinds like Ctrl-C, so temp files are removed
@@ -150,7 +162,8 @@ def _why_left_out(reason: str) -> str:
 
 @app.command()
 def bench(
-    feeds: Optional[Path] = typer.Option(None, "--feeds", help="Feeds list to make the episode from. [default: the profile's feeds]"),
+    feeds: Optional[Path] = typer.Option(None, "--feeds", help="Feeds list to make the episode from. "
+                                                               "[default: the profile's feeds]"),
     minutes: Optional[float] = typer.Option(None, "--minutes", help="Target length of the episode. [default: 5]"),
     llm: Optional[str] = typer.Option(None, "--llm", help="LLM, as for daily. [default: automatic]"),
     tts: Optional[str] = typer.Option(None, "--tts", help="Kokoro weights, as for daily. [default: automatic]"),
@@ -202,7 +215,8 @@ def history() -> None:
 
 @app.command()
 def init(config: Optional[Path] = _config_option(),
-         force: bool = typer.Option(False, "--force", help="Replace an existing profile (a .bak copy is kept).")) -> None:
+         force: bool = typer.Option(False, "--force", help="Replace an existing profile (a .bak copy is "
+                                                           "kept).")) -> None:
     """Write a commented starter profile to edit."""
     from .profile import default_profile_path, write_starter
     try:
@@ -238,7 +252,8 @@ def feeds_list(config: Optional[Path] = _config_option()) -> None:
         profile = load_profile(config, required=config is not None)
         listed = [(title, location, "profile") for location, title in profile.feeds]
         if profile.options.get("feeds"):
-            listed += [("", location, str(profile.options["feeds"])) for location in read_feeds_list(profile.options["feeds"])]
+            listed += [("", location, str(profile.options["feeds"]))
+                       for location in read_feeds_list(profile.options["feeds"])]
     except PodcasterError as e:
         _fail(e)
     if profile.path is None:
@@ -261,14 +276,18 @@ def topics(config: Optional[Path] = _config_option()) -> None:
 
 @app.command()
 def feed(
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder holding the episodes. [default: the profile's output_dir, else the per-user data folder]"),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help=f"URL where that folder is served. [default: the profile's base_url, else {DEFAULT_BASE_URL}]"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder holding the episodes. "
+                                                           "[default: the profile's output_dir, else the per-user data "
+                                                           "folder]"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="URL where that folder is served. "
+                                                                    "[default: the profile's base_url, else "
+                                                                    f"{DEFAULT_BASE_URL}]"),
     config: Optional[Path] = _config_option(),
 ) -> None:
     """Rebuild feed.xml (the podcast feed) from the episodes in the output folder."""
     from .podcast_feed import kept_episodes
-    from .publish import ensure_writable, write_feed
     from .profile import load_profile
+    from .publish import ensure_writable, write_feed
     setup_logging(False)        # an episode left out of the feed is a warning worth seeing
     try:
         options = load_profile(config, required=config is not None).options
@@ -282,7 +301,8 @@ def feed(
 
 @app.command("convert-kokoro")
 def convert_kokoro(
-    onnx: Optional[Path] = typer.Argument(None, help="A Kokoro-82M .onnx file. [default: the offline set's int8 model]"),
+    onnx: Optional[Path] = typer.Argument(None, help="A Kokoro-82M .onnx file. "
+                                                     "[default: the offline set's int8 model]"),
     voices: Optional[Path] = typer.Option(None, "--voices", help="Its voices .npz. [default: the offline set's]"),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder to write. [default: the model cache, where "
                                                           "--runtime torch looks for it]"),

@@ -86,7 +86,9 @@ EXIT_CODES = [
     (OutputError.exit_code, "The output folder or the data folder (history, logs, lock) cannot be created or written."),
     (GenerationError.exit_code, "The LLM or TTS could not produce a usable script or audio."),
     (MediaError.exit_code, "A sting, music bed or artwork file is missing, unreadable, or not audio/an image."),
-    (ProfileError.exit_code, "The profile is not valid TOML, has an unknown key or a wrong value; or an OPML file is not OPML."),
-    (BusyError.exit_code, "Another `podcaster daily` is running (only one at a time), or the history database is locked."),
+    (ProfileError.exit_code,
+     "The profile is not valid TOML, has an unknown key or a wrong value; or an OPML file is not OPML."),
+    (BusyError.exit_code,
+     "Another `podcaster daily` is running (only one at a time), or the history database is locked."),
     (130, "Interrupted (Ctrl-C or SIGTERM); temp files are removed and nothing is published."),
 ]

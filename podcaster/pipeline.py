@@ -18,16 +18,22 @@ from pathlib import Path
 
 from . import feeds as feeds_stage
 from .articles import fill_clusters
-from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_lexicon, load_prompts, load_style, \
-    load_topics
+from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_lexicon, load_prompts, load_style, load_topics
 from .errors import BusyError, GenerationError, NoStoriesError, OutputError
 from .files import read_capped
 from .memory import History
 from .mix import framing_seconds, load_sounds, mix_lines
 from .models import resolve_device
 from .podcast_feed import EPISODE_JSON_MAX
-from .publish import episode_paths, ensure_writable, publish_episode, remove_episode_files, remove_stale_temps, \
-    write_feed, write_json
+from .publish import (
+    ensure_writable,
+    episode_paths,
+    publish_episode,
+    remove_episode_files,
+    remove_stale_temps,
+    write_feed,
+    write_json,
+)
 from .select import choose_clusters, rank_clusters, recent_stories, story_count
 from .speech import LineCache, load_tts, pick_voice, render_turns
 from .speech.rate import learn_rates, lines_over, speaking_rate, word_budget

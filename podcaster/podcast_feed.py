@@ -53,7 +53,7 @@ def kept_episodes(out: Path) -> list[dict]:
     """Episodes whose script JSON and MP3 are both in out, newest first. Their "files" are the ones
     podcaster names after the episode's date (publish.episode_paths) and finds in out, whatever the
     JSON says: a JSON naming "/etc/passwd" or "../x" must not bring that file into the feed."""
-    from .publish import episode_paths      # publish imports this module
+    from .publish import episode_paths  # publish imports this module
     episodes = []
     for path in sorted(out.glob("podcaster-*.json")):
         named = EPISODE_JSON.fullmatch(path.name)   # not the .chapters.json beside it

@@ -115,7 +115,8 @@ def _strings(path: Path, key: str, value) -> list[str]:
 
 def _weights(path: Path, key: str, table: dict) -> dict[str, float]:
     """Each a number within WEIGHT_MAX: nan, inf (or 1e300, times a score) would make scores nan or inf."""
-    weights = {name: float(_check(path, f"{key}.{name}", w, NUMBER, "a number (a weight)")) for name, w in table.items()}
+    weights = {name: float(_check(path, f"{key}.{name}", w, NUMBER, "a number (a weight)"))
+               for name, w in table.items()}
     for name, weight in weights.items():
         if not (math.isfinite(weight) and abs(weight) <= WEIGHT_MAX):
             raise ProfileError(f"{path}: '{key}.{name}' must be a number from -{WEIGHT_MAX} to {WEIGHT_MAX}, "
@@ -187,7 +188,8 @@ def load_profile(path: Path | None = None, required: bool = False) -> Profile:
         if key not in EXCLUDE_KEYS:
             raise ProfileError(f"{path}: unknown key 'exclude.{key}'{_nearest(key, list(EXCLUDE_KEYS))}")
     excluded = {k: tuple(_strings(path, f"exclude.{k}", exclude.get(k, []))) for k in EXCLUDE_KEYS}
-    topics = {name.casefold(): _strings(path, f"topics.{name}", words) for name, words in data.get("topics", {}).items()}
+    topics = {name.casefold(): _strings(path, f"topics.{name}", words)
+              for name, words in data.get("topics", {}).items()}
     prefs = Preferences(interests=_weights(path, "interests", data.get("interests", {})),
                         source_weights=_weights(path, "sources", data.get("sources", {})),
                         exclude_topics=excluded["topics"], exclude_keywords=excluded["keywords"],
@@ -279,6 +281,7 @@ def add_feeds(path: Path, feeds: list[tuple[str, str]]) -> tuple[int, int]:
     """Add feeds to the profile at path (created from the starter if missing), keeping its comments.
     Returns (added, already there)."""
     import tomlkit
+
     from .publish import write_text
     if not path.exists():
         write_starter(path)

@@ -7,6 +7,7 @@ import torch
 from typer.testing import CliRunner
 
 from podcaster.cli import app
+
 from conftest import DEMO_FEEDS
 
 runner = CliRunner()

@@ -32,7 +32,8 @@ RATE, TURN_S = 24_000, 4.0
 def episode(tmp_path_factory):
     turns = [Turn("ava", "Good morning and welcome to the show.", [], 0)]
     for i, story in enumerate(STORIES, 1):
-        turns += [Turn("ava", f"Story {i} begins here.", [story.id], i), Turn("kai", f"And story {i} goes on.", [story.id], i)]
+        turns += [Turn("ava", f"Story {i} begins here.", [story.id], i),
+                  Turn("kai", f"And story {i} goes on.", [story.id], i)]
     turns.append(Turn("kai", "That's all for today. Goodbye!", [], len(STORIES) + 1))
     script = Script("The Daily Feed, Thursday, November 26 2026", "2026-11-26", {"ava": "Ava", "kai": "Kai"},
                     [Cluster(s.id, (s,)) for s in STORIES], turns)

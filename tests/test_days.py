@@ -17,8 +17,7 @@ from typer.testing import CliRunner
 from podcaster.cli import app
 from podcaster.config import EpisodeOptions, load_host, load_style
 from podcaster.errors import BusyError, OutputError
-from podcaster.memory import History
-from podcaster.memory import history_path
+from podcaster.memory import History, history_path
 from podcaster.pipeline import plan_show, run_daily
 from podcaster.speech import LineCache, load_tts, render_turns
 from podcaster.types import Preferences, Turn
@@ -112,8 +111,8 @@ def test_history_lists_every_episode_and_what_it_covered(three_days, monkeypatch
     monkeypatch.setenv("PODCASTER_HOME", str(base / "data"))
     result = runner.invoke(app, ["history"])
     assert result.exit_code == 0
-    for date in ("2026-11-23", "2026-11-24", "2026-11-25"):
-        assert date in result.stdout
+    for day_ in ("2026-11-23", "2026-11-24", "2026-11-25"):
+        assert day_ in result.stdout
     assert "(update)" in result.stdout and "Leak closes" in result.stdout
 
 
@@ -144,8 +143,8 @@ def test_same_day_reuses_the_episode_unless_forced(tmp_path, tiny_llm, tiny_koko
 
 
 def test_old_episodes_are_retired_files_and_records_together(tmp_path, tiny_llm, tiny_kokoro):
-    for date in ("2026-11-24", "2026-11-25"):
-        day(tmp_path, tiny_llm, tiny_kokoro, date, keep=1)
+    for day_ in ("2026-11-24", "2026-11-25"):
+        day(tmp_path, tiny_llm, tiny_kokoro, day_, keep=1)
     out = tmp_path / "out"
     assert not list(out.glob("podcaster-2026-11-24*"))
     assert [p.name for p in out.glob("podcaster-*.mp3")] == ["podcaster-2026-11-25.mp3"]

@@ -8,16 +8,15 @@ import importlib.util
 import json
 import os
 import re
-from datetime import date
-from pathlib import Path
 import subprocess
 import sys
+from datetime import date
+from pathlib import Path
 
 import numpy as np
-from text_to_num import alpha2digit
 import pytest
-
 from mutagen.id3 import ID3
+from text_to_num import alpha2digit
 
 from podcaster import loudness, models
 from podcaster.config import EpisodeOptions, load_host, load_prompts, load_style
@@ -30,6 +29,7 @@ from podcaster.types import Cluster, Script
 from podcaster.writer import write_script
 from podcaster.writer.grounding import COMMON
 from podcaster.writer.llm import load_llm
+
 from conftest import DEMO_FEEDS
 
 pytestmark = [
@@ -101,9 +101,9 @@ def unsourced_facts(data: dict) -> tuple[int, list[str]]:
     # "four minutes" holds 4: the text again with its number words in digits
     stories = {k: f"{text} {alpha2digit(text, 'en', threshold=0)}" for k, text in stories.items()}
     day = date.fromisoformat(data["date"])
-    allowed = {str(day.day), str(day.year), str(len(data["segments"])), "daily", "feed", *(w.casefold() for w in COMMON),
-               *(h.casefold() for h in data["hosts"].values()), day.strftime("%A").casefold(),
-               day.strftime("%B").casefold(), "today", "tomorrow"}
+    allowed = {str(day.day), str(day.year), str(len(data["segments"])), "daily", "feed",
+               *(w.casefold() for w in COMMON), *(h.casefold() for h in data["hosts"].values()),
+               day.strftime("%A").casefold(), day.strftime("%B").casefold(), "today", "tomorrow"}
     checked, missing = 0, []
     for turn in data["turns"]:
         text = " ".join(stories[i] for i in turn["story_ids"]) or " ".join(stories.values())
@@ -180,6 +180,7 @@ def test_the_gguf_conversion_holds_exactly_the_weights_transformers_reads_from_i
     import torch
     from safetensors import safe_open
     from transformers import AutoConfig, AutoModelForCausalLM, GgufConfig
+
     from podcaster.writer.convert import converted_gguf
     monkeypatch.setenv("PODCASTER_CACHE", model_cache)
     gguf = models.offline_llm_gguf()

@@ -10,12 +10,14 @@ import pytest
 from podcaster.errors import FeedsError
 from podcaster.feeds import dedupe, fetch_feeds, parse_feed, read_feeds_file
 from podcaster.sanitize import html_to_text
+
 from conftest import DEMO_FEEDS
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Loop News</title>
 <item><title>Bridge opens</title><link>https://example.org/bridge</link>
 <pubDate>Wed, 25 Nov 2026 07:30:00 GMT</pubDate>
-<description>&lt;p&gt;The &lt;b&gt;bridge&lt;/b&gt; opened &amp;amp; 3,000 people crossed.&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;</description></item>
+<description>&lt;p&gt;The &lt;b&gt;bridge&lt;/b&gt; opened &amp;amp; 3,000 people crossed.&lt;/p&gt;\
+&lt;script&gt;alert(1)&lt;/script&gt;</description></item>
 </channel></rss>"""
 
 

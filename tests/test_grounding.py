@@ -18,8 +18,8 @@ def test_facts_from_the_sources_are_grounded_however_they_are_written():
                  'Ortiz said: "This is the cleanest fleet we have ever had."',
                  "Ridership rose 12.5 percent, says the Harbour Gazette.",
                  "Welcome to The Daily Feed, Thursday November 26, 2026. I'm Ava.",
-                 "Three buses come first, and one more follows.",
-                 'The mayor was clear, Kai. Do riders agree? "Yes," the Harbour Gazette says.']:      # small counts in words are not checked
+                 "Three buses come first, and one more follows.",      # small counts in words are not checked
+                 'The mayor was clear, Kai. Do riders agree? "Yes," the Harbour Gazette says.']:
         assert unsupported(text, BUS_SEGMENT) == [], text
 
 

@@ -14,8 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import httpcore
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from podcaster.feeds import fetch_feed, parse_feed
 from podcaster.fetch import _Guard, is_local

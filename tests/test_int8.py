@@ -32,7 +32,8 @@ def test_a_token_with_huge_activations_does_not_blur_the_others():
 
 def test_a_quantised_model_is_about_as_close_to_float32_as_bf16_is(tiny_llm):
     # a random-weight model amplifies any rounding layer after layer, so bf16 itself is the yardstick
-    load = lambda: AutoModelForCausalLM.from_pretrained(tiny_llm, dtype=torch.bfloat16).eval()
+    def load():
+        return AutoModelForCausalLM.from_pretrained(tiny_llm, dtype=torch.bfloat16).eval()
     float_model, bf16_model, int8_model = load().float(), load(), load()
     quantize_linear_layers(int8_model)
     assert not any(type(m) is torch.nn.Linear for m in int8_model.modules())

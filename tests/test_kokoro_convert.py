@@ -55,6 +55,7 @@ def runtimes(converted):
     multiplies bf16 natively), and the ONNX model with its durations exposed."""
     import onnx
     import onnxruntime as ort
+
     from podcaster.speech import load_tts
     onnx_path, voices = models.offline_kokoro_files()
     engine = load_tts(str(converted), "torch", "cpu")
@@ -76,8 +77,10 @@ def both(runtimes, text: str, voice: str, speed: float):
     onnx_audio, onnx_dur = session.run(None, {"tokens": tokens, "style": style,
                                               "speed": np.array([speed], np.float32)})
     torch.manual_seed(0)   # the torch source adds a little noise; the export has none
-    torch_audio, torch_dur = engine.kmodel.forward_with_tokens(torch.from_numpy(tokens), torch.from_numpy(style), speed)
-    return ((torch_audio.numpy().ravel(), torch_dur.numpy().ravel()), (onnx_audio.ravel(), onnx_dur.ravel().astype(int)))
+    torch_audio, torch_dur = engine.kmodel.forward_with_tokens(torch.from_numpy(tokens), torch.from_numpy(style),
+                                                               speed)
+    return ((torch_audio.numpy().ravel(), torch_dur.numpy().ravel()),
+            (onnx_audio.ravel(), onnx_dur.ravel().astype(int)))
 
 
 def log_spectrogram(x: np.ndarray) -> np.ndarray:
@@ -150,6 +153,7 @@ def test_pieces_decoded_in_one_batch_sound_as_each_does_alone(runtimes, converte
     exactly the samples count it gets alone, and the same waveform up to float rounding, which the
     pitch integrated into phase magnifies (measured 0.9996+)."""
     import torch
+
     from podcaster.speech.batch import forward_batch
     from podcaster.speech.runtimes import load_torch
     _, _, packs = runtimes
@@ -169,7 +173,9 @@ def test_the_decoder_in_bf16_keeps_each_piece_s_length_and_waveform(runtimes, so
     (measured 0.9996 to 0.9998 on 2 CPU cores over real lines; 0.9989 on another 2-core Xeon with
     AVX512-BF16, whose bf16 kernels round differently)."""
     import copy
+
     import torch
+
     from podcaster.speech.kokoro import decoder_in_bf16
     from podcaster.speech.runtimes import load_torch
     engine, _, packs = runtimes
@@ -198,6 +204,7 @@ def test_torch_runtime_converts_the_offline_set_once_and_speaks_its_voices():
 
 def test_a_damaged_or_foreign_onnx_file_is_refused_clearly(tmp_path):
     import onnx
+
     from podcaster.speech import convert
     _, voices = models.offline_kokoro_files()
     damaged = tmp_path / "damaged.onnx"

@@ -9,6 +9,7 @@ from podcaster.config import EpisodeOptions, load_style
 from podcaster.pipeline import gather_stories, make_episode, plan_show
 from podcaster.select import story_count
 from podcaster.writer import WordBudget, story_room
+
 from conftest import DEMO_FEEDS, ROOT
 
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=timezone.utc)
@@ -22,8 +23,9 @@ def options(tmp_path, tiny_llm, tiny_kokoro, feeds=DEMO_FEEDS, **kw):
 def test_episode_files_are_written_beside_each_other(tmp_path, tiny_llm, tiny_kokoro):
     episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro), now=NOW)
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["cover.png", "feed.xml"] + [f"podcaster-2026-11-26{suffix}" for suffix in (
-        ".chapters.json", ".html", ".json", ".md", ".mp3", ".txt", ".vtt")]
+    suffixes = (".chapters.json", ".html", ".json", ".md", ".mp3", ".txt", ".vtt")
+    assert sorted(p.name for p in out.iterdir()) == ["cover.png", "feed.xml"] + [
+        f"podcaster-2026-11-26{suffix}" for suffix in suffixes]
     mp3 = MP3(episode.mp3)
     assert abs(mp3.info.length - episode.duration_s) < 0.2 and mp3.info.length > 1
     assert mp3.info.bitrate == 128_000 and mp3.info.sample_rate == 44_100

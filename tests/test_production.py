@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from xml.etree import ElementTree
 from datetime import datetime, timezone
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser
 import numpy as np
@@ -20,6 +20,7 @@ from podcaster.pipeline import make_episode
 from podcaster.publish import publish_episode
 from podcaster.speech import load_tts, pick_voice, render_turns
 from podcaster.types import Cluster, Script, Story, Turn
+
 from conftest import DEMO_FEEDS
 
 STORIES = [Story("s1", "Solar ferry opens", "The ferry carried 1,240 people. It is quiet.", "https://example.org/ferry",

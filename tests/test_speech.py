@@ -5,8 +5,7 @@ import pytest
 from podcaster import models
 from podcaster.config import load_host, load_style
 from podcaster.errors import PresetError
-from podcaster.speech import load_tts, pick_voice, render_turns
-from podcaster.speech import kokoro, runtimes
+from podcaster.speech import kokoro, load_tts, pick_voice, render_turns, runtimes
 from podcaster.speech.runtimes import load_torch
 from podcaster.types import Host, Turn
 
@@ -75,6 +74,7 @@ def test_on_a_cpu_the_torch_runtime_speaks_two_lines_side_by_side_each_as_alone(
     Every line comes back in script order with the samples it gets when spoken alone (the source's
     randomness held at zero), and the caller's torch thread count is left as it was."""
     import torch
+
     from podcaster.speech.speakable import speakable
     threads = torch.get_num_threads()
     engine = load_torch(str(tiny_kokoro), "cpu", streams=2)
@@ -110,6 +110,7 @@ def test_auto_takes_the_torch_runtime_on_a_cpu_only_where_it_is_the_faster(monke
 
 def test_combined_calls_each_get_their_own_result_or_the_batchs_error():
     import threading
+
     from podcaster.speech.batch import Combiner
     batches = []
 

@@ -6,8 +6,16 @@ import pytest
 
 from podcaster.types import Cluster, Story, Turn
 from podcaster.writer.grounding import Grounds
-from podcaster.writer.support import (Draft, ShowRules, check_drafts, close_copy, house_rule, kind_of, lexical_gap,
-                                      sentences)
+from podcaster.writer.support import (
+    Draft,
+    ShowRules,
+    check_drafts,
+    close_copy,
+    house_rule,
+    kind_of,
+    lexical_gap,
+    sentences,
+)
 
 FERRY = Story("f", "Calder Bay ferry line reopens after two-year rebuild",
               "The ferry line between Calder Bay and Mill Island reopened on Monday after a two-year rebuild. "
@@ -87,7 +95,8 @@ def test_a_presenters_lines_pass(sentence, kind):
 def test_the_news_may_say_tonight_in_a_morning_show():
     storm = Grounds.of([Cluster("s", (STORM,))], SHOW)
     assert house_rule("Gales are expected tonight along the coast.", "segment", RULES, storm) == ""
-    assert house_rule("Gales are expected tonight.", "segment", ShowRules(("Ava", "Kai"), "The Daily Feed"), GROUNDS) == ""
+    assert house_rule("Gales are expected tonight.", "segment", ShowRules(("Ava", "Kai"), "The Daily Feed"),
+                      GROUNDS) == ""
 
 
 def test_a_claim_in_the_reports_words_passes_and_an_invented_one_is_named():

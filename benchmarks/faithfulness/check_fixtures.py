@@ -39,7 +39,8 @@ def text(html: str) -> str:
 def main() -> int:
     errors: list[str] = []
     start, end = parsedate_to_datetime(START), parsedate_to_datetime(END)
-    files = [l.strip() for l in (HERE / "feeds.txt").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    files = [line.strip() for line in (HERE / "feeds.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
     items: dict[str, dict] = {}
     topics: set[str] = set()
     for name in files:
@@ -93,8 +94,9 @@ def main() -> int:
     if len(per_article) < 16:
         errors.append(f"only {len(per_article)} labelled articles")
 
-    words = {l: len(i["body"].split()) for l, i in items.items() if not i["teaser"]}
-    print(f"{len(items)} items, {sum(i['teaser'] for i in items.values())} teasers, topics: {', '.join(sorted(topics))}")
+    words = {link: len(i["body"].split()) for link, i in items.items() if not i["teaser"]}
+    print(f"{len(items)} items, {sum(i['teaser'] for i in items.values())} teasers, "
+          f"topics: {', '.join(sorted(topics))}")
     print(f"article words: min {min(words.values())}, max {max(words.values())}, "
           f"500+ words: {sum(w >= 500 for w in words.values())}")
     print(f"{len(claims)} claims on {len(per_article)} articles: {dict(Counter(c['label'] for c in claims))}")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ..errors import GenerationError, model_fault
-from ..types import Host, LineAudio, Lexicon, Style, Turn
+from ..types import Host, Lexicon, LineAudio, Style, Turn
 from .cache import LineCache, line_key
 from .engine import TTSEngine, pick_voice
 from .runtimes import load_tts

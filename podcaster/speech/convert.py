@@ -151,8 +151,8 @@ def _collect(graph: _Graph, expected: dict[str, tuple]) -> dict[str, np.ndarray]
     # 1. initializers that carry a torch name: biases, norms, Snake alphas, embeddings, AdaIN fc weights
     for name in graph.values:
         base = _base(name)
-        if base.startswith(("encoder.", "decoder.decoder.")) and (name == base + "_quantized" or
-                                                                   name == base and graph.values[name].dtype.kind == "f"):
+        if base.startswith(("encoder.", "decoder.decoder.")) and (
+                name == base + "_quantized" or name == base and graph.values[name].dtype.kind == "f"):
             node, _ = graph.consumer(name)
             _put(found, expected, torch_name(base), graph.value(base), node.op_type if node is not None else None)
     # 2. anonymous weights, named by the node that uses them

@@ -48,6 +48,7 @@ def new_kmodel(config: dict | Path, weights: Path):
     """The `kokoro` package's KModel, without the warnings its construction always raises (weight_norm's
     deprecation, dropout on one-layer LSTMs): they are about training and would fill every cron log."""
     import warnings
+
     from kokoro import KModel
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*weight_norm", category=FutureWarning)

@@ -79,7 +79,8 @@ def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
     if spec is None and not (models.hub_is_cached(name) or models.hub_is_reachable()):
         offline = offline_kokoro_torch()
         if offline is None:
-            raise ModelError(f"no Kokoro weights for the torch runtime: the hub is out of reach and {models.OFFLINE_HINT}")
+            raise ModelError(f"no Kokoro weights for the torch runtime: the hub is out of reach and "
+                             f"{models.OFFLINE_HINT}")
         return _torch_files(str(offline))
     from huggingface_hub import hf_hub_download, list_repo_files
     try:

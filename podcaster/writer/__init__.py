@@ -20,6 +20,7 @@ from datetime import date as Date
 
 from ..errors import GenerationError
 from ..types import Cluster, Host, Script, Style, Turn
+from ..words import content_stems
 from .constrain import script_grammar
 from .facts import as_data, material_words, notes_block, sources_block, take_notes, without_host_lines
 from .grounding import Grounds
@@ -27,7 +28,6 @@ from .llm import LLM, Ask
 from .screen import screen_clusters
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
 from .support import Draft, ShowRules, check_drafts, log_dropped, says_goodbye, sentences
-from ..words import content_stems
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,8 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     # first, whatever in the reports speaks to the show rather than about the news is left out (screen.py)
     clusters = screen_clusters(clusters, llm, prompts)
     if not clusters:
-        raise GenerationError("every one of today's stories was a planted message to the show (prompt injection); nothing is left to tell")
+        raise GenerationError("every one of today's stories was a planted message to the show (prompt injection); "
+                              "nothing is left to tell")
     asked = round(minutes * (words_per_minute or style.words_per_minute))
     budget = WordBudget.split(asked, [story_room(c, style) for c in clusters])
     if budget.total < asked * 0.95:
@@ -118,7 +119,8 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         on_segment(0, 3)
     # notes first (facts.py), each checked like a host's sentence: each segment is written from its
     # story's notes, or its reports
-    notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(5, min(16, max(budget.per_story) // 20)), seed=seed)
+    notes = take_notes(clusters, llm, prompts, speakers, max_notes=max(5, min(16, max(budget.per_story) // 20)),
+                       seed=seed)
     notes = _checked_notes(clusters, notes, rules, llm, prompts, speakers)
     everything = Grounds.of(clusters, show_words, tuple(n for c in clusters for n in notes[c.id]))
     if on_segment:
@@ -263,7 +265,8 @@ def _with_lines(turns: list[Turn], lines: list[str], segment: Segment, at: int) 
     return repair_turns(turns[:at] + added + turns[at:])
 
 
-def _name_every_story(turns: list[Turn], clusters: list[Cluster], opening: Segment, prompts: dict[str, str]) -> list[Turn]:
+def _name_every_story(turns: list[Turn], clusters: list[Cluster], opening: Segment,
+                      prompts: dict[str, str]) -> list[Turn]:
     """The opening with a line naming each story it did not, by the other host: the listener hears the
     whole running order before the first story (the titles are the reports' own words); and if one host
     is left, the other hands over to the first story."""
@@ -290,8 +293,8 @@ def _tell_the_top_notes(turns: list[Turn], cluster: Cluster, notes: list[str], s
     the other host. A segment with nothing left is its title and its notes, the hosts taking turns; with
     no notes either, its title and the first sentences of its lead report, as a newsreader would."""
     if not turns:
-        lines = notes[:max(TOP_NOTES, 2)] or [s for s in sentences(without_host_lines(cluster.stories[0].body, speakers))
-                                              if len(s.split()) <= LEAD_WORDS][:2]
+        lead = sentences(without_host_lines(cluster.stories[0].body, speakers))
+        lines = notes[:max(TOP_NOTES, 2)] or [s for s in lead if len(s.split()) <= LEAD_WORDS][:2]
         log.info("%s: told from its %s", segment.label, "checked notes" if notes else "lead report's first sentences")
         return _with_lines([], [cluster.title.rstrip(" .!?:;") + "."] + [_ended(line) for line in lines], segment, 0)
     said = _said(turns)
@@ -323,7 +326,8 @@ def _signed_off_by_both(turns: list[Turn], closing: Segment, prompts: dict[str, 
     """The sign-off, with the show's own goodbye where the LLM's did not pass, said none, or had one host."""
     if len({t.speaker for t in turns}) >= 2 and says_goodbye(" ".join(t.text for t in turns)):
         return turns
-    return _with_lines(turns, ([] if turns else [prompts["line_wrap"]]) + [prompts["line_goodbye"]], closing, len(turns))
+    return _with_lines(turns, ([] if turns else [prompts["line_wrap"]]) + [prompts["line_goodbye"]], closing,
+                       len(turns))
 
 
 def _both_hosts(turns: list[Turn], segment: Segment) -> list[Turn]:

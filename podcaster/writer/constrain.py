@@ -19,7 +19,8 @@ _CHAR = r"""[A-Za-z\u00C0-\u017F0-9 ,;'"%$£&.!?\-]|[0-9]:[0-9][0-9]"""
 CLOSE_WINDOW = 24   # tokens left: no new turn is started, the reply ends at the next sentence end
 FORCE_END = 3       # tokens left: the sentence is ended now (first letter, stop, end of reply)
 # the same form as a Python pattern, for checks and tests
-LINE = re.compile(r"""^(?P<name>[^:]+): [A-Z0-9"'](?:[A-Za-z\u00C0-\u017F0-9 ,;'"%$£&.!?\-]|[0-9]:[0-9][0-9])*[.!?]["']?$""")
+LINE = re.compile(r"""^(?P<name>[^:]+): [A-Z0-9"']"""
+                  r"""(?:[A-Za-z\u00C0-\u017F0-9 ,;'"%$£&.!?\-]|[0-9]:[0-9][0-9])*[.!?]["']?$""")
 
 
 def script_grammar(first: str, second: str, max_turns: int, max_chars: int, min_turns: int = 1) -> str:
@@ -60,8 +61,8 @@ def tokenizer_for(tokenizer) -> object | None:
 
 
 def stop_tokens(tokenizer) -> list[int]:
-    ids = {tokenizer.eos_token_id} | {tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>", "<|eot_id|>", "<|end|>")
-                                       if t in tokenizer.get_vocab()}
+    ids = {tokenizer.eos_token_id} | {tokenizer.convert_tokens_to_ids(t)
+                                       for t in ("<|im_end|>", "<|eot_id|>", "<|end|>") if t in tokenizer.get_vocab()}
     return sorted(i for i in ids if i is not None)
 
 

@@ -38,7 +38,8 @@ def converted_gguf(path: Path) -> Path:
     except ModelError:
         raise
     except Exception as e:
-        raise ModelError(f"could not convert GGUF file {path}: {(str(e).splitlines() or [type(e).__name__])[0]}") from None
+        first_line = (str(e).splitlines() or [type(e).__name__])[0]
+        raise ModelError(f"could not convert GGUF file {path}: {first_line}") from None
     return target
 
 
@@ -48,8 +49,12 @@ def _convert(path: Path, folder: Path) -> None:
     from gguf import GGUFReader, dequantize
     from safetensors.torch import save_file
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, GenerationConfig
-    from transformers.modeling_gguf_pytorch_utils import (TENSOR_PROCESSORS, TensorProcessor,
-                                                          get_gguf_hf_weights_map, read_field)
+    from transformers.modeling_gguf_pytorch_utils import (
+        TENSOR_PROCESSORS,
+        TensorProcessor,
+        get_gguf_hf_weights_map,
+        read_field,
+    )
 
     config = AutoConfig.from_pretrained(path.parent, gguf_file=path.name)
     with torch.device("meta"):      # the model's parameter names, without its memory

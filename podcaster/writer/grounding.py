@@ -36,7 +36,8 @@ class Grounds:
     text: str                   # the sources, casefolded, one space between words
     allowed: frozenset[str]     # single words and numbers, casefolded
     source: str = ""            # the sources as written
-    notes: tuple[str, ...] = () # facts taken from the sources and checked (support.py): a close copy of one needs no judge
+    # facts taken from the sources and checked (support.py): a close copy of one needs no judge
+    notes: tuple[str, ...] = ()
 
     @cached_property
     def numbers(self) -> set[str]:

@@ -35,7 +35,8 @@ class LLM:
     device: str
     constrained: object | None = None   # llguidance's view of the tokenizer; None: free text, repaired
 
-    def chat(self, messages: list[dict], prefix: str, max_new_tokens: int, seed: int, grammar: str | None = None) -> str:
+    def chat(self, messages: list[dict], prefix: str, max_new_tokens: int, seed: int,
+             grammar: str | None = None) -> str:
         """Reply to messages with the model's own chat template; the reply starts with prefix and, where
         the model can be constrained, continues in the grammar's form (constrain.py)."""
         return self.chat_many([Ask(messages, prefix, max_new_tokens, grammar)], seed)[0]
@@ -117,9 +118,11 @@ class LLM:
             with torch.inference_mode():
                 out = self.model.generate(
                     **inputs, max_new_tokens=max(limits), do_sample=True, repetition_penalty=1.05, pad_token_id=pad,
-                    # sampling as transformers does it, by the processor below: temperature 1 and top_k 0 turn its own off
+                    # sampling as transformers does it, by the processor below: temperature 1 and top_k 0 turn
+                    # its own off
                     temperature=1.0, top_k=0, top_p=1.0,
-                    logits_processor=LogitsProcessorList([*processors, top_k_top_p(TEMPERATURE, TOP_K, TOP_P)]), **stops)
+                    logits_processor=LogitsProcessorList([*processors, top_k_top_p(TEMPERATURE, TOP_K, TOP_P)]),
+                    **stops)
         except (RuntimeError, MemoryError) as e:   # torch's out-of-memory and CUDA errors are RuntimeErrors
             fault = model_fault(e, f"the LLM ({self.name})", self.device)
             if fault is None:
@@ -191,4 +194,5 @@ def load_llm(spec: str | None, device: str) -> LLM:
         from .int8 import quantize_linear_layers
         quantize_linear_layers(model)
     log.info("LLM: %s on %s (%s)", name, device, "int8 linear layers" if device == "cpu" else dtype)
-    return LLM(name=name, model=model, tokenizer=tokenizer, device=device, constrained=constrain.tokenizer_for(tokenizer))
+    return LLM(name=name, model=model, tokenizer=tokenizer, device=device,
+               constrained=constrain.tokenizer_for(tokenizer))

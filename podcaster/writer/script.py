@@ -15,10 +15,12 @@ from ..types import Script, Turn
 
 log = logging.getLogger(__name__)
 
-_LABEL = re.compile(r"^[\s*_#>\-]*(?P<name>[^\W\d_][\w .'-]{0,30}?)[*_]*\s*(?:\([^)]*\))?\s*[*_]*:[*_]*\s*(?P<text>.*)$")
+_LABEL = re.compile(r"^[\s*_#>\-]*(?P<name>[^\W\d_][\w .'-]{0,30}?)"
+                    r"[*_]*\s*(?:\([^)]*\))?\s*[*_]*:[*_]*\s*(?P<text>.*)$")
 # stage directions: anything in [brackets], and *...* or (...) that starts with an action word
 # or a lone adverb like (warmly); and a turn that opens with (...) or *...* opens with a direction
-_ACTIONS = r"laugh\w*|chuckl\w*|sigh\w*|paus\w*|smil\w*|nod\w*|grin\w*|clears|music|applause|sound|intro|outro|reading\b"
+_ACTIONS = (r"laugh\w*|chuckl\w*|sigh\w*|paus\w*|smil\w*|nod\w*|grin\w*|clears|music|applause|sound|intro|outro"
+            r"|reading\b")
 _STAGE = re.compile(rf"\[[^\]]*\]|\*(?:{_ACTIONS})[^*]*\*|\((?:{_ACTIONS})[^)]*\)|\(\w+ly\)", re.I)
 _OPENING_DIRECTION = re.compile(r"^\s*(?:\([^)]{0,60}\)|\*[^*]{0,60}\*)\s*")
 _QUOTED = re.compile(r'^["“](.*)["”]$')

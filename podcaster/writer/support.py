@@ -12,10 +12,10 @@ signals agree:
   the same word) is the words' own proof of its meaning and is not asked: on 2 CPU cores a question
   costs about a second.
 The notes a segment is written from are checked the same way first (every note is a claim), so a
-host who retells a note needs no judge. Whatever the reports say, hosts present the news: a sentence that speaks as a person in the story
-("we negotiated", "our team") or lectures the listener ("we need to be careful") is not theirs to
-say; greetings and self-introductions belong to the opening, goodbyes to the sign-off, and a morning
-show does not say "tonight" unless the news does.
+host who retells a note needs no judge. Whatever the reports say, hosts present the news: a sentence
+that speaks as a person in the story ("we negotiated", "our team") or lectures the listener ("we need
+to be careful") is not theirs to say; greetings and self-introductions belong to the opening,
+goodbyes to the sign-off, and a morning show does not say "tonight" unless the news does.
 """
 from __future__ import annotations
 
@@ -87,19 +87,21 @@ _COMMAND = re.compile(r"^\W*(?:please\s+)?(?:speak|say|tell|visit|call|click|buy
                       r"check out|download|vote|donate|remember|don't|do not|stop|try|make sure|use|get|act)\b", re.I)
 # what an advertisement or a planted message wants said: a web address, a code, a sponsor. A news show
 # names a company when the news is about it, never where to go or what to type
-_ADVERT = re.compile(r"\b(?:www\b|https?\b|dot (?:com|org|net|io)\b|[a-z0-9-]+\.(?:com|org|net|io|co|info|biz|app|xyz|shop"
-                     r"|example)\b|(?:promo(?:tional)?|discount|coupon|voucher|referral) codes?\b|use (?:the )?code\b"
+_ADVERT = re.compile(r"\b(?:www\b|https?\b|dot (?:com|org|net|io)\b"
+                     r"|[a-z0-9-]+\.(?:com|org|net|io|co|info|biz|app|xyz|shop|example)\b"
+                     r"|(?:promo(?:tional)?|discount|coupon|voucher|referral) codes?\b|use (?:the )?code\b"
                      r"|brought to you by|(?:our|today's|this episode's) sponsors?\b|sponsored by)", re.I)
 # the writer's instructions said back ("both hosts end the show by ..."): not a line of the show
-_PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ words|\d+ turns|the notes say|the sign-off)\b",
-                          re.I)
+_PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ words|\d+ turns|the notes say"
+                          r"|the sign-off)\b", re.I)
 # a sentence that ends on one of these stopped mid-thought: "... ending the show with a."
 # (not "that" or "is": "15 million of that.", "that's what it is.")
 _CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|with|from|its|their|our|your|my)\W*$|[,;:–—-]\W*$", re.I)
 # the show's name said wrong ("Welcome to 'The Day.'"): a name after "welcome to" must be the show's, or a day's
 _WELCOMED_TO = re.compile(r"\bwelcome (?:back )?to\b([^.!?]*)", re.I)
-_DATE_NAMES = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
-                        "july august september october november december today's today".split())
+_DATE_NAMES = frozenset("monday tuesday wednesday thursday friday saturday sunday "
+                        "january february march april may june july august september october november december "
+                        "today's today".split())
 _QUOTE_MARK = re.compile(r"[\"“”]")
 _GREETING = re.compile(
     r"\b(?:good (?:morning|afternoon|evening|day)|welcome (?:back|to|everyone|listeners)|welcome,|hello|"
@@ -185,8 +187,8 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "a sign-off or show announcement mid-show"
     if first_person and kind == "segment":
         return "speaks as someone in the story"
-    for time, words in TIMES_OF_DAY.items() if rules.time_of_day else ():
-        if time != rules.time_of_day and re.search(rf"\b(?:{words})\b", sentence, re.I) and \
+    for part_of_day, words in TIMES_OF_DAY.items() if rules.time_of_day else ():
+        if part_of_day != rules.time_of_day and re.search(rf"\b(?:{words})\b", sentence, re.I) and \
                 not re.search(rf"\b(?:{words})\b", grounds.text):
             return f"wrong time of day for a {rules.time_of_day} show"
     return ""
@@ -266,7 +268,8 @@ def close_copy(sentence: str, grounds: Grounds) -> bool:
     numbers = [m.casefold() for m in _WORD_AND_NUMBER.findall(sentence)]
     return any(wanted <= stems and negations <= len(_NEGATION.findall(text)) and
                all(n in " ".join(text.casefold().split()) for n in numbers)
-               for stems, text in zip(grounds.passage_stems + grounds.note_stems, grounds.passages + list(grounds.notes)))
+               for stems, text in zip(grounds.passage_stems + grounds.note_stems,
+                                      grounds.passages + list(grounds.notes)))
 
 
 def evidence(sentence: str, grounds: Grounds, count: int = EVIDENCE_SENTENCES) -> str:
