@@ -94,10 +94,9 @@ _DISREGARD = re.compile(
 # a sentence that speaks to someone: the screen's question for the LLM (writer/screen.py)
 _SUSPECT = re.compile(rf"\b(?:you|your|yours|yourselves|{_SHOW}|{_MODEL})\b", re.I)
 # the commonest words of other languages written in Latin letters (French, Spanish, German, Portuguese, Italian,
-# Dutch), none of them an English word
-_OTHER = frozenset("le les des et est une que pour dans avec sur pas vous nous el los las es una para por con del der die"
-                   " das und ist nicht mit ein eine auf sich den dem os um não com uma il gli che per non della sono"
-                   " het een van niet zijn voor ook".split())
+# Dutch), none of them an English word or a common part of a name ("die", "per", "et al.", "Le Pen", "Los Angeles")
+_OTHER = frozenset("les des est une que pour dans avec vous nous las una para por del der und ist nicht mit ein eine"
+                   " auf sich dem não com uma gli che della sono het een niet zijn voor ook".split())
 _ENGLISH = frozenset("the a an of to in and is was for on that with as by at from it its are were has have be said"
                      " this will not but or after more than their which".split())
 # a sentence ends at . ! ? or …, not after a title ("Dr. Anselm Krovitz")
@@ -134,7 +133,7 @@ def _foreign(sentence: str, english_story: bool) -> bool:
     latin = sum(c.isascii() or unicodedata.name(c, "").startswith("LATIN") for c in letters) / len(letters)
     words = re.findall(r"[^\W\d_]+", sentence.casefold())
     other = sum(w in _OTHER for w in words)
-    return latin < 0.5 or (other >= 2 and other > sum(w in _ENGLISH for w in words))
+    return latin < 0.5 or (other >= 3 and other > 2 * sum(w in _ENGLISH for w in words))
 
 
 def is_planted(sentence: str, english_story: bool = True) -> bool:
