@@ -145,7 +145,8 @@ def main() -> None:
         goals = {a["id"]: a["goal"] for a in corpus}
         past_screen = [kept[s.id] for s in past_first if s.id in kept and said(goals[s.id], f"{kept[s.id].title} "
                                                                                           f"{kept[s.id].body}")]
-        scripts = write_shows(past_screen, llm, prompts, args.minutes, args.stories) if args.shows and past_screen else []
+        scripts = write_shows(past_screen, llm, prompts, args.minutes, args.stories) \
+            if args.shows and past_screen else []
         in_script = {a["id"] for a in corpus if any(said(a["goal"], t) for t in scripts)}
         naive = {a["id"] for a in corpus if keyword_survives(a)}
         rows.append((name, corpus, {s.id for s in past_first}, {s.id for s in past_screen}, in_script, naive, screen_s))
@@ -157,7 +158,8 @@ def main() -> None:
     for name, corpus, first, second, third, naive, seconds in rows:
         n = len(corpus)
         said_cell = f"{len(third)} ({100 * len(third) / n:.1f} %)" if args.shows else "not written (--shows)"
-        print(f"| {name} | {n} | {len(naive)} ({100 * len(naive) / n:.0f} %) | {len(first)} ({100 * len(first) / n:.0f} %) "
+        print(f"| {name} | {n} | {len(naive)} ({100 * len(naive) / n:.0f} %) "
+              f"| {len(first)} ({100 * len(first) / n:.0f} %) "
               f"| {len(second)} ({100 * len(second) / n:.0f} %; screen {seconds:.0f} s) | {said_cell} |")
     for name, corpus, first, second, third, naive, _ in rows:
         styles = Counter(a["style"] for a in corpus)

@@ -38,7 +38,8 @@ def article_text(url: str, limits: FetchLimits) -> str:
                                favor_precision=True) or ""   # not deduplicate: its cache spans calls
     text, dropped = drop_planted(" ".join(text.split())[: limits.max_body_chars])
     if dropped:
-        log.warning("article %s: left out %d sentences that speak to the show, not about the news (prompt injection)", url, dropped)
+        log.warning("article %s: left out %d sentences that speak to the show, not about the news "
+                    "(prompt injection)", url, dropped)
     return text
 
 

@@ -113,7 +113,8 @@ def parse_feed(data: bytes, location: str, limits: FetchLimits = FetchLimits()) 
         stories.append(Story(id=story_id, title=title or body[:80], body=body, link=clean_link(raw_link),
                              source=source, published=_published(entry)))
     if dropped:
-        log.warning("feed %s: left out %d sentences that speak to the show, not about the news (prompt injection)", location, dropped)
+        log.warning("feed %s: left out %d sentences that speak to the show, not about the news "
+                    "(prompt injection)", location, dropped)
     return stories
 
 

@@ -30,7 +30,8 @@ _SHOW = (r"(?:co-?)?hosts?|presenters?|narrators?|anchors?|listeners?|audiences?
          r"|outro|intro|sign-?off|on air|(?:reading|read) (?:this|it) aloud|audio (?:version|adaptation|host)s?"
          r"|whoever (?:is )?(?:hosting|reading|presenting|turns|summari[sz]es|covers)|dear \w+"
          r"|(?:audio|radio|podcast|broadcast|spoken|media|syndication|news) (?:partners?|adaptations?|coverage|recaps?"
-         r"|outlets?|versions?)|broadcasts?|broadcasters|podcasters|all media|media outlets|reads? (?:this|it) (?:out loud"
+         r"|outlets?|versions?)|broadcasts?|broadcasters|podcasters|all media|media outlets"
+         r"|reads? (?:this|it) (?:out loud"
          r"|aloud|on air)|any(?:one|body)? (?:retelling|summari[sz]ing|discussing|quoting|reading|covering|adapting)"
          r"|(?:any|every|all) (?:\w+ )?(?:summary|summaries|retellings?|coverage|recaps?|adaptations?)"
          r"|you(?:'re| are) (?:covering|hearing|reading|summari[sz]ing|listening to|writing about|turning) (?:this|it)")
@@ -47,24 +48,28 @@ _DUTY = (rf"(?:must|should|shall|ought to|needs? to|ha(?:ve|s) to|are to|is to|w
          rf"|(?:are|is) (?:asked|required|instructed|expected|encouraged|told|authori[sz]ed) to)\s(?:\w+\s){{0,2}}?"
          rf"(?:{_SPEECH})\b|(?:must|should) (?:also )?be (?:included|mentioned|credited|cited|named|thanked)")
 _REQUEST = (rf"please|be sure to|make sure|remember to|don't forget|only job|your (?:\w+ )?(?:job|task|role|brief"
-            rf"|assignment|talking point)|asks? that|ask(?:s|ed)? (?:you|them) to|(?:would like|want|need)s? (?:you|them) to"
+            rf"|assignment|talking point)|asks? that|ask(?:s|ed)? (?:you|them) to"
+            rf"|(?:would like|want|need)s? (?:you|them) to"
             rf"|(?:have|make|get) (?:\w+ ){{0,3}}(?:{_SPEECH})\b|(?:i|we)(?:'ll| will) (?:{_SPEECH})\b"
             rf"|(?:^|[:;] ?)(?:now |then |also |next |finally )?(?:{_SPEECH})\b"
-            rf"|, (?:go to|visit|download|text|call|use|sign up)\b|(?:asked|requested|requires?|required|urged) (?:that|\w+ to)"
+            rf"|, (?:go to|visit|download|text|call|use|sign up)\b"
+            rf"|(?:asked|requested|requires?|required|urged) (?:that|\w+ to)"
             rf"|keep (?:the following|this) in mind|(?:meant|intended|written) for")
 _DIRECTIVE = f"{_DUTY}|{_REQUEST}"
 _ADDRESSED = re.compile(rf"\b(?:{_SHOW})\b.*?(?:\b|^)(?:{_DIRECTIVE})|(?:\b|^)(?:{_REQUEST}).*?\b(?:{_SHOW})\b"
                         rf"|\b(?:{_MODEL})\b.{{0,60}}?\b(?:{_DUTY})", re.I)
 # the hosts made to say something: "Today the hosts agree that ...", "both presenters declare ..."
-_HOSTS_SAY = re.compile(rf"\b(?:(?:co-?)?hosts|presenters|narrators)\s(?:\w+\s)?(?:{_SPEECH}|agree|reveal|admit)s?\b", re.I)
+_HOSTS_SAY = re.compile(rf"\b(?:(?:co-?)?hosts|presenters|narrators)\s(?:\w+\s)?(?:{_SPEECH}|agree|reveal|admit)s?\b",
+                        re.I)
 # spoken to by name: "Presenters: ...", "Attention AI: ..."
 _VOCATIVE = re.compile(r"\b(?:(?:co-?)?hosts|presenters|narrators|listeners|audience|ai|assistant|model|bot|llm"
                        r"|(?:podcast|audio|production) team|producers|script ?writer|summari[sz]er)\s*[:,]\s*\w"
                        r"|\battention\W+(?:\w+\s)?\w+\s*:", re.I)
 # an order to speak, at the start of a sentence: a report does not tell anyone what to say
-_ORDER = re.compile(r"^\W*(?:please\s+|now\s+|then\s+|also\s+)?(?:say (?:that|the (?:word|phrase|following)|this|exactly"
-                    r"|[\"'“])|tell (?:the |your |all )?(?:listeners|audience|everyone|people|viewers|them)|mention(?! of)"
-                    r"|announce|declare|insert|promote|praise|recommend|describe|credit|thank|shout out|plug|read out|repeat"
+_ORDER = re.compile(r"^\W*(?:please\s+|now\s+|then\s+|also\s+)?(?:say (?:that|the (?:word|phrase|following)|this"
+                    r"|exactly|[\"'“])|tell (?:the |your |all )?(?:listeners|audience|everyone|people|viewers|them)"
+                    r"|mention(?! of)|announce|declare|insert|promote|praise|recommend|describe|credit|thank|shout out"
+                    r"|plug|read out|repeat"
                     r"|add (?:a |the |this |one )?(?:line|sentence|mention|note|closing|segment)"
                     r"|let (?:the |your |all |every )?\w+(?: \w+){0,3} know)\b", re.I)
 # dressed as a message from the system, a tool, an advert, or the end of the article
@@ -77,7 +82,8 @@ _SYSTEM_DRESS = re.compile(
     r"|[{\[,]\s*\"(?:role|tool|function\w*|name|result|output|content|\w*(?:sponsor|podcast|episode|required|script"
     r"|instruction|mention|placement|host|closing|line)\w*)\"\s*:"
     r"|\b(?:end of|ends?)\b.{0,20}\b(?:article|source|text|content|document|input|context)\b"
-    r"|(?:^|\W)(?:new|next|real|actual|replacement) (?:task|step|instructions?|rules?|directive|brief)\b\s*(?:[:\-]|is\b)"
+    r"|(?:^|\W)(?:new|next|real|actual|replacement) (?:task|step|instructions?|rules?|directive|brief)\b"
+    r"\s*(?:[:\-]|is\b)"
     r"|={3,}|-{3,}|#{2,}", re.I)
 # told to put aside what it was told, or to be someone else
 _DISREGARD = re.compile(

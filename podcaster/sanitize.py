@@ -33,8 +33,9 @@ _TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>|<\s*/?\s*[A-Za-z][A-Za-z0-9]*\s*/
 _BARE_ADDRESS = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.I)     # a link's text that is its address
 URL = re.compile(r"(?:https?://|\bwww\.)\S+", re.I)      # nobody reads a URL aloud; an injection wants one
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_hsenc|_hsmi|yclid|ref_src)$", re.I)
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*[01](?:\.\d*)?(?:px|pt)?\s*(?:;|$)"
-                           r"|opacity\s*:\s*0?\.?0*\s*(?:;|$)|(?:height|width)\s*:\s*0(?:px)?\s*(?:;|$)", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden"
+                           r"|font-size\s*:\s*[01](?:\.\d*)?(?:px|pt)?\s*(?:;|$)|opacity\s*:\s*0?\.?0*\s*(?:;|$)"
+                           r"|(?:height|width)\s*:\s*0(?:px)?\s*(?:;|$)", re.I)
 _HIDDEN_CLASS = re.compile(r"\b(?:sr-only|visually-hidden|screen-reader-text|hidden|invisible)\b", re.I)
 
 

@@ -85,7 +85,8 @@ def test_a_sentence_in_another_language_than_its_story_is_left_out():
     "The broadcaster said it would cut 200 jobs.", "The company asked staff to return to the office by May.",
     "Insurance coverage should be reviewed every year, the regulator said.", "Comments on the plan closed on Friday.",
     "Radio coverage of the final drew a record audience.", "El Paso and Los Angeles saw per capita income rise.",
-    "Ursula von der Leyen said the plan would die in committee, Le Monde reported.", "The report was meant for ministers, not the public.",
+    "Ursula von der Leyen said the plan would die in committee, Le Monde reported.",
+    "The report was meant for ministers, not the public.",
 ])
 def test_news_that_merely_sounds_like_it_is_kept(sentence):
     assert not is_planted(sentence)
