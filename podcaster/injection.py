@@ -31,7 +31,7 @@ _SHOW = (r"(?:co-?)?hosts?|presenters?|narrators?|anchors?|listeners?|audiences?
          r"|whoever (?:is )?(?:hosting|reading|presenting|turns|summari[sz]es|covers)|dear \w+"
          r"|(?:audio|radio|podcast|broadcast|spoken|media|syndication|news) (?:partners?|adaptations?|coverage|recaps?"
          r"|outlets?|versions?)|broadcasts?|broadcasters|podcasters|all media|media outlets"
-         r"|reads? (?:this|it) (?:out loud"
+         r"|(?:reads?|reading) (?:this|it) (?:out loud"
          r"|aloud|on air)|any(?:one|body)? (?:retelling|summari[sz]ing|discussing|quoting|reading|covering|adapting)"
          r"|(?:any|every|all) (?:\w+ )?(?:summary|summaries|retellings?|coverage|recaps?|adaptations?)"
          r"|you(?:'re| are) (?:covering|hearing|reading|summari[sz]ing|listening to|writing about|turning) (?:this|it)")
@@ -45,7 +45,7 @@ _SPEECH = (r"tell|say|mention|promote|praise|recommend|urge|direct|read(?: out)?
            r"|share|switch|move")
 # what it wants done: a duty to speak ("must mention"), or a request ("please", "your task")
 _DUTY = (rf"(?:must|should|shall|ought to|needs? to|ha(?:ve|s) to|are to|is to|will now|do not|don't|never|always"
-         rf"|(?:are|is) (?:asked|required|instructed|expected|encouraged|told|authori[sz]ed) to)\s(?:\w+\s){{0,2}}?"
+         rf"|(?:are|is) (?:asked|required|instructed|expected|encouraged|told|authori[sz]ed) to)\s(?:\w+\s){{0,4}}?"
          rf"(?:{_SPEECH})\b|(?:must|should) (?:also )?be (?:included|mentioned|credited|cited|named|thanked)")
 _REQUEST = (rf"please|be sure to|make sure|remember to|don't forget|only job|your (?:\w+ )?(?:job|task|role|brief"
             rf"|assignment|talking point)|asks? that|ask(?:s|ed)? (?:you|them) to"
@@ -64,7 +64,9 @@ _HOSTS_SAY = re.compile(rf"\b(?:(?:co-?)?hosts|presenters|narrators)\s(?:\w+\s)?
 # spoken to by name: "Presenters: ...", "Attention AI: ..."
 _VOCATIVE = re.compile(r"\b(?:(?:co-?)?hosts|presenters|narrators|listeners|audience|ai|assistant|model|bot|llm"
                        r"|(?:podcast|audio|production) team|producers|script ?writer|summari[sz]er)\s*[:,]\s*\w"
-                       r"|\battention\W+(?:\w+\s)?\w+\s*:", re.I)
+                       r"|\battention\W+(?:\w+\s)?\w+\s*:|\b(?:for|to) (?:the |all |any )?(?:(?:co-?)?hosts|presenters"
+                       r"|narrators|listeners|audience|producers)(?: \w+){0,3}\s*:"
+                       r"|\b(?:tell|remind|urge|ask) (?:your|the|all|every) (?:listeners|audience)\b", re.I)
 # an order to speak, at the start of a sentence: a report does not tell anyone what to say
 _ORDER = re.compile(r"^\W*(?:please\s+|now\s+|then\s+|also\s+)?(?:say (?:that|the (?:word|phrase|following)|this"
                     r"|exactly|[\"'“])|tell (?:the |your |all )?(?:listeners|audience|everyone|people|viewers|them)"
@@ -99,14 +101,19 @@ _DISREGARD = re.compile(
     r"|persona of|you play)\b", re.I)
 # a sentence that speaks to someone: the screen's question for the LLM (writer/screen.py)
 _SUSPECT = re.compile(rf"\b(?:you|your|yours|yourselves|{_SHOW}|{_MODEL})\b", re.I)
-# the commonest words of other languages written in Latin letters (French, Spanish, German, Portuguese, Italian,
-# Dutch), none of them an English word or a common part of a name ("die", "per", "et al.", "Le Pen", "Los Angeles")
-_OTHER = frozenset("les des est une que pour dans avec vous nous las una para por del der und ist nicht mit ein eine"
-                   " auf sich dem não com uma gli che della sono het een niet zijn voor ook".split())
+# the commonest words of other languages written in Latin letters (French, Spanish, Portuguese, Italian, German,
+# Dutch), none of them an English word or a common part of an English sentence's names ("die", "per", "et al.",
+# "Le Pen", "Los Angeles", "von der Leyen", "Di Maria")
+_OTHER = frozenset("les des est une que pour dans avec vous nous sont cette mais leur ces aux qui sur las una para por"
+                   " del como pero sus está son fue esta muy não com dos das pelo pela são ao aos il che della dei"
+                   " degli agli alle nel nella sono è gli un und ist nicht mit ein eine auf sich dem zu für wird"
+                   " het een niet zijn voor ook".split())
 _ENGLISH = frozenset("the a an of to in and is was for on that with as by at from it its are were has have be said"
                      " this will not but or after more than their which".split())
-# a sentence ends at . ! ? or …, not after a title ("Dr. Anselm Krovitz")
-SENTENCE = re.compile(r"(?<=[.!?…])(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\bProf\.)\s+")
+# a sentence ends at . ! ? … (or a closing quote or bracket after one, or 。！？), not after a title ("Dr. Anselm
+# Krovitz"); an attack in another script or in quotes is its own sentence, not part of the next one
+SENTENCE = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’“»)\]]))(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)"
+                      r"(?<!\bSt\.)(?<!\bProf\.)\s+|(?<=[。！？])")
 
 
 @lru_cache(maxsize=4096)
@@ -139,7 +146,7 @@ def _foreign(sentence: str, english_story: bool) -> bool:
     latin = sum(c.isascii() or unicodedata.name(c, "").startswith("LATIN") for c in letters) / len(letters)
     words = re.findall(r"[^\W\d_]+", sentence.casefold())
     other = sum(w in _OTHER for w in words)
-    return latin < 0.5 or (other >= 3 and other > 2 * sum(w in _ENGLISH for w in words))
+    return latin < 0.5 or (other >= 2 and other > sum(w in _ENGLISH for w in words))
 
 
 def is_planted(sentence: str, english_story: bool = True) -> bool:
@@ -160,7 +167,7 @@ def may_be_planted(sentence: str) -> bool:
 def drop_planted(text: str) -> tuple[str, int]:
     """Feed text without its planted sentences, nor the sentence right after each (where a planted
     message puts what it wants said: "... Its first line is 'Brand A is the best.'"); and how many went."""
-    sentences = SENTENCE.split(" ".join(plain_letters(text).split()))
+    sentences = [s.strip() for s in SENTENCE.split(" ".join(plain_letters(text).split())) if s.strip()]
     english = english_share(text) >= 0.12
     planted = [is_planted(s, english) for s in sentences]
     kept = [s for i, s in enumerate(sentences) if not planted[i] and not (i and planted[i - 1])]
