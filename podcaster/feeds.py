@@ -49,13 +49,20 @@ def read_feeds_file(path: Path) -> list[str]:
             continue
         local = Path(line).expanduser()
         local = local if local.is_absolute() else path.parent / local
-        if local.is_file():
+        if _is_file(local):
             locations.append(str(local))
         else:
-            raise FeedsError(f"{path}:{number}: {line!r} is neither an http(s) URL nor an existing file")
+            raise FeedsError(f"{path}:{number}: {line[:200]!r} is neither an http(s) URL nor an existing file")
     if not locations:
         raise FeedsError(f"feeds file {path} lists no feeds; add one feed URL or file per line")
     return locations
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):     # a name too long for the file system, a NUL byte: no such file
+        return False
 
 
 FEED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"

@@ -114,3 +114,10 @@ def test_fetch_reports_failed_feeds_and_keeps_the_rest(server):
 
 def test_control_and_direction_override_characters_are_removed():
     assert html_to_text("Bank\x00 rates\u202e held\x1b at 3%\ufeff.") == "Bank rates held at 3%."
+
+
+def test_a_feeds_list_line_too_long_for_a_file_name_is_a_feeds_error(tmp_path):
+    listing = tmp_path / "feeds.txt"
+    listing.write_text("a" * 300 + ".xml\n")
+    with pytest.raises(FeedsError, match="neither an http"):
+        read_feeds_file(listing)
