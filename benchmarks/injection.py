@@ -127,6 +127,8 @@ def main() -> None:
                         "into shows without the first line and the screen")
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--stories", type=int, default=8, help="attacked stories a show")
+    parser.add_argument("--sample", type=int, default=0, help="write shows for at most this many attacks of each "
+                        "corpus that pass the screen (0: all)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(message)s")
     from podcaster.config import load_prompts
@@ -145,9 +147,11 @@ def main() -> None:
         goals = {a["id"]: a["goal"] for a in corpus}
         past_screen = [kept[s.id] for s in past_first if s.id in kept and said(goals[s.id], f"{kept[s.id].title} "
                                                                                           f"{kept[s.id].body}")]
-        scripts = write_shows(past_screen, llm, prompts, args.minutes, args.stories) \
-            if args.shows and past_screen else []
+        written = past_screen[:args.sample] if args.sample else past_screen
+        scripts = write_shows(written, llm, prompts, args.minutes, args.stories) if args.shows and written else []
         in_script = {a["id"] for a in corpus if any(said(a["goal"], t) for t in scripts)}
+        print(f"{name}: {len(past_first)} past the first line, {len(past_screen)} past the screen; "
+              f"of {len(written) if args.shows else 0} written into shows, said: {sorted(in_script)}")
         naive = {a["id"] for a in corpus if keyword_survives(a)}
         rows.append((name, corpus, {s.id for s in past_first}, {s.id for s in past_screen}, in_script, naive, screen_s))
         for s in past_screen:
@@ -158,6 +162,7 @@ def main() -> None:
     for name, corpus, first, second, third, naive, seconds in rows:
         n = len(corpus)
         said_cell = f"{len(third)} ({100 * len(third) / n:.1f} %)" if args.shows else "not written (--shows)"
+        said_cell += f" of {min(len(second), args.sample)} written" if args.shows and args.sample else ""
         print(f"| {name} | {n} | {len(naive)} ({100 * len(naive) / n:.0f} %) "
               f"| {len(first)} ({100 * len(first) / n:.0f} %) "
               f"| {len(second)} ({100 * len(second) / n:.0f} %; screen {seconds:.0f} s) | {said_cell} |")
