@@ -49,8 +49,8 @@ class _Guard:
             raise httpcore.ReadTimeout("took longer than the fetch's total time")
         return left if timeout is None else min(timeout, left)
 
-    def vet(self, host: str, port: int) -> str:
-        """The address to connect to for host, once it is allowed."""
+    def vet(self, host: str, port: int) -> list[str]:
+        """The addresses to connect to for host, once they are allowed (in the resolver's order)."""
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as e:
@@ -62,7 +62,7 @@ class _Guard:
         if local and not self.local_ok:
             raise httpcore.ConnectError(f"{host} is a local or private address; links from feeds are not "
                                         "followed there (set [fetch] local_links = true to allow it)")
-        return addresses[0]
+        return list(dict.fromkeys(addresses))
 
 
 class _Stream(httpcore.NetworkStream):
@@ -93,10 +93,17 @@ class _Backend(httpcore.NetworkBackend):
         self._guard, self._sockets = guard, httpcore.SyncBackend()
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        address = self._guard.vet(host, port)
-        stream = self._sockets.connect_tcp(address, port, self._guard.remaining(timeout), local_address,
-                                           socket_options)
-        return _Stream(stream, self._guard)
+        # each checked address in turn, as socket.create_connection would (an IPv6 address first on a
+        # machine without an IPv6 route must not cost the feed)
+        for address in (addresses := self._guard.vet(host, port)):
+            try:
+                stream = self._sockets.connect_tcp(address, port, self._guard.remaining(timeout), local_address,
+                                                   socket_options)
+                return _Stream(stream, self._guard)
+            except httpcore.ConnectError:
+                if address == addresses[-1]:
+                    raise
+        raise httpcore.ConnectError(f"no address for {host}")
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):
         raise httpcore.ConnectError("unix sockets are not fetched")

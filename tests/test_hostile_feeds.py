@@ -353,3 +353,16 @@ def test_split_links_and_highlighted_code_leave_no_fragments():
             ' heading.</p><pre><span class="k">def</span> <span class="nf">f</span>():</pre><p>Done.</p>')
     text = html_to_text(code)
     assert "h1" not in text and "def" not in text and text.startswith("Use a") and text.endswith("Done.")
+
+
+def test_each_checked_address_is_tried_in_turn(server):
+    """A host's first address may not answer (an IPv6 address on a machine without IPv6): the next is tried."""
+    from podcaster.fetch import _Backend
+
+    class TwoAddresses(_Guard):
+        def vet(self, host, port):
+            return ["127.0.0.2", "127.0.0.1"]       # nothing listens on the first (the server binds 127.0.0.1)
+
+    port = int(server.rsplit(":", 1)[1])
+    stream = _Backend(TwoAddresses(time.monotonic() + 5, local_ok=True)).connect_tcp("feeds.example", port, timeout=1)
+    stream.close()
