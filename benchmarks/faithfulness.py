@@ -166,8 +166,8 @@ def judge_claims(llm, prompts) -> None:
     """The writer's check on claims.json: how many of each label it keeps."""
     from collections import Counter
 
+    from podcaster.config import SHOW_NAME
     from podcaster.types import Turn
-    from podcaster.writer import SHOW_NAME
     from podcaster.writer.grounding import Grounds
     from podcaster.writer.support import Draft, ShowRules, check_drafts
     claims = json.loads((HERE / "claims.json").read_text())

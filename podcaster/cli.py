@@ -11,9 +11,16 @@ from typing import Optional
 import typer
 
 from . import __version__
-from .config import EpisodeOptions, default_out_dir, load_host, load_style, parse_duration, preset_names
+from .config import (
+    DEFAULT_BASE_URL,
+    EpisodeOptions,
+    default_out_dir,
+    load_host,
+    load_style,
+    parse_duration,
+    preset_names,
+)
 from .errors import PodcasterError, UsageError
-from .podcast_feed import DEFAULT_BASE_URL
 from .terminal import StageProgress, print_error, print_table, setup_logging
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,

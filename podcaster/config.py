@@ -7,14 +7,26 @@ import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import platformdirs
 
 from .artwork import image_mime
 from .errors import FeedsError, PresetError, UsageError
 from .files import other_kind
-from .podcast_feed import DEFAULT_BASE_URL, check_base_url
 from .types import FetchLimits, Host, Lexicon, Preferences, Style
+
+# the show's identity: in its script, tags, feed and cover
+SHOW_NAME = "The Daily Feed"
+SHOW_DESCRIPTION = "Your news feeds, talked through by two hosts every morning. Made by podcaster on your own hardware."
+DEFAULT_BASE_URL = "http://localhost:8000/"     # where the output folder is served, for the podcast feed
+
+
+def check_base_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise UsageError(f"--base-url {url!r} is not an http(s) URL; e.g. https://example.org/podcast/")
+    return url if url.endswith("/") else url + "/"
 
 APP = "podcaster"
 DEVICES = ("auto", "cpu", "cuda")

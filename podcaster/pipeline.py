@@ -24,10 +24,9 @@ from .files import read_capped
 from .memory import History
 from .mix import framing_seconds, load_sounds, mix_lines
 from .models import resolve_device
-from .podcast_feed import EPISODE_JSON_MAX
+from .podcast_feed import EPISODE_JSON_MAX, episode_paths
 from .publish import (
     ensure_writable,
-    episode_paths,
     publish_episode,
     remove_episode_files,
     remove_stale_temps,

@@ -11,10 +11,11 @@ import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
-from .errors import OutputError, PodcasterError, UsageError
+from .config import check_base_url
+from .errors import OutputError, PodcasterError
 from .files import MB, read_capped
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -24,17 +25,9 @@ PSC = "http://podlove.org/simple-chapters"
 FEED_NAME = "feed.xml"
 EPISODE_JSON = re.compile(r"podcaster-(\d{4}-\d{2}-\d{2})\.json")
 EPISODE_JSON_MAX = 20 * MB      # a script JSON, or show notes: an hour's show is well under 1 MB
-DEFAULT_BASE_URL = "http://localhost:8000/"
 for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM), ("psc", PSC)):
     ET.register_namespace(prefix, uri)
 log = logging.getLogger(__name__)
-
-
-def check_base_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UsageError(f"--base-url {url!r} is not an http(s) URL; e.g. https://example.org/podcast/")
-    return url if url.endswith("/") else url + "/"
 
 
 def _duration(seconds: float) -> str:
@@ -49,11 +42,22 @@ def _sub(parent: ET.Element, tag: str, content: str | None = None, **attrs: str)
     return el
 
 
+EPISODE_FILES = {"mp3": ".mp3", "transcript": ".txt", "vtt": ".vtt", "notes_md": ".md", "notes_html": ".html",
+                 "chapters": ".chapters.json", "json": ".json"}
+
+
+def episode_paths(out: Path, day: str) -> dict[str, Path]:
+    """The episode's files; the script JSON is written last and marks the episode complete.
+    Names come only from a date, so none can point outside out (a date read back from a file is checked)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        raise OutputError(f"{day!r} is not a YYYY-MM-DD date; no episode file is named after it")
+    return {kind: out / f"podcaster-{day}{suffix}" for kind, suffix in EPISODE_FILES.items()}
+
+
 def kept_episodes(out: Path) -> list[dict]:
     """Episodes whose script JSON and MP3 are both in out, newest first. Their "files" are the ones
-    podcaster names after the episode's date (publish.episode_paths) and finds in out, whatever the
+    podcaster names after the episode's date (episode_paths) and finds in out, whatever the
     JSON says: a JSON naming "/etc/passwd" or "../x" must not bring that file into the feed."""
-    from .publish import episode_paths  # publish imports this module
     episodes = []
     for path in sorted(out.glob("podcaster-*.json")):
         named = EPISODE_JSON.fullmatch(path.name)   # not the .chapters.json beside it

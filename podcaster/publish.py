@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -13,13 +12,13 @@ import numpy as np
 
 from . import notes
 from .artwork import draw_default_cover, image_mime
+from .config import SHOW_DESCRIPTION, SHOW_NAME
 from .errors import OutputError
 from .files import atomic_path
 from .mix import export_mp3
-from .podcast_feed import FEED_NAME, build_feed
+from .podcast_feed import FEED_NAME, build_feed, episode_paths
 from .tags import write_tags
 from .types import Episode, Script
-from .writer import SHOW_DESCRIPTION, SHOW_NAME
 
 
 def ensure_writable(folder: Path) -> Path:
@@ -52,16 +51,6 @@ def write_json(target: Path, data: dict) -> Path:
     return write_text(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-EPISODE_FILES = {"mp3": ".mp3", "transcript": ".txt", "vtt": ".vtt", "notes_md": ".md", "notes_html": ".html",
-                 "chapters": ".chapters.json", "json": ".json"}
-
-
-def episode_paths(out: Path, day: str) -> dict[str, Path]:
-    """The episode's files; the script JSON is written last and marks the episode complete.
-    Names come only from a date, so none can point outside out (a date read back from a file is checked)."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
-        raise OutputError(f"{day!r} is not a YYYY-MM-DD date; no episode file is named after it")
-    return {kind: out / f"podcaster-{day}{suffix}" for kind, suffix in EPISODE_FILES.items()}
 
 
 def remove_episode_files(out: Path, day: str) -> None:

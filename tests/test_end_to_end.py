@@ -19,10 +19,9 @@ from mutagen.id3 import ID3
 from text_to_num import alpha2digit
 
 from podcaster import loudness, models
-from podcaster.config import EpisodeOptions, load_host, load_prompts, load_style
+from podcaster.config import DEFAULT_BASE_URL, EpisodeOptions, load_host, load_prompts, load_style
 from podcaster.feeds import fetch_feeds
 from podcaster.mix import load_sounds, mix_lines, read_audio
-from podcaster.podcast_feed import DEFAULT_BASE_URL
 from podcaster.publish import publish_episode
 from podcaster.speech import load_tts, pick_voice, render_turns
 from podcaster.types import Cluster, Script

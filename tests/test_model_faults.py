@@ -13,7 +13,7 @@ import pytest
 
 from podcaster.config import load_host, load_style
 from podcaster.errors import GenerationError, OutputError
-from podcaster.publish import episode_paths
+from podcaster.podcast_feed import episode_paths
 from podcaster.random_models import build_llm
 from podcaster.speech import load_tts, render_turns
 from podcaster.speech.runtimes import load_torch

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as Date
 
+from ..config import SHOW_NAME
 from ..errors import GenerationError
 from ..types import Cluster, Host, Script, Style, Turn
 from ..words import content_stems
@@ -31,8 +32,6 @@ from .support import Draft, ShowRules, check_drafts, log_dropped, says_goodbye, 
 
 log = logging.getLogger(__name__)
 
-SHOW_NAME = "The Daily Feed"
-SHOW_DESCRIPTION = "Your news feeds, talked through by two hosts every morning. Made by podcaster on your own hardware."
 TOP_NOTES = 3   # a story's first notes (the most important, facts.py): said in its segment whatever the LLM wrote
 NOTE_TOLD = 0.6 # a note is told when this share of its content words is said
 LEAD_WORDS = 60 # a report sentence longer than this is not read out in place of a segment
