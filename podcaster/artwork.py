@@ -21,6 +21,20 @@ def image_mime(path: Path) -> str:
     raise MediaError(f"artwork file {path} is not a PNG or JPEG image")
 
 
+def directory_problem(path: Path) -> str:
+    """Why podcast directories (Apple, Spotify) would refuse this cover: they ask for a square of 1400
+    to 3000 pixels in RGB; '' when they would take it. Only the image's header is read."""
+    from PIL import Image, UnidentifiedImageError
+    try:
+        with Image.open(path) as image:
+            (width, height), mode = image.size, image.mode
+    except (OSError, UnidentifiedImageError) as e:
+        return f"it cannot be read as an image ({e})"
+    if width != height or not 1400 <= width <= 3000:
+        return f"it is {width}x{height} pixels; they ask for a square of 1400 to 3000"
+    return "" if mode in ("RGB", "P", "L") else f"its colours are {mode}; they ask for RGB"
+
+
 def draw_default_cover(path: Path, title: str) -> None:
     """A deep-blue square with a sunrise arc and the show's name."""
     from PIL import Image, ImageDraw, ImageFont

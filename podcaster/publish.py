@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import notes
-from .artwork import draw_default_cover, image_mime
+from .artwork import directory_problem, draw_default_cover, image_mime
 from .config import SHOW_DESCRIPTION, SHOW_NAME
 from .errors import OutputError
 from .files import atomic_path
@@ -20,6 +21,7 @@ from .podcast_feed import FEED_NAME, build_feed, episode_paths
 from .tags import write_tags
 from .types import Episode, Script
 
+log = logging.getLogger(__name__)
 
 def ensure_writable(folder: Path) -> Path:
     """Create folder and prove it can hold a file, before any slow work starts."""
@@ -80,6 +82,9 @@ def _cover(out: Path, artwork: Path | None) -> Path:
     """The feed's cover in out: the user's artwork copied in, or ours drawn once."""
     if artwork:
         suffix = ".png" if image_mime(artwork) == "image/png" else ".jpg"
+        problem = directory_problem(artwork)
+        if problem:
+            log.warning("artwork %s: podcast directories may refuse it: %s", artwork, problem)
         for old in out.glob("cover.*"):
             if old.suffix != suffix:
                 old.unlink()
