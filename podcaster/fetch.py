@@ -3,7 +3,8 @@
 Every server is untrusted. The whole exchange (connect, TLS, status line, headers, body) ends by
 `total_s`; the body is capped after decompression; only http(s) is followed; and links a feed gives
 never reach loopback, private or link-local addresses (checked on the resolved address of every
-connection, redirects included, and connected to by that address, so DNS cannot answer twice).
+connection, redirects included, and connected to by that address, so DNS cannot answer twice). The name
+lookup itself is the system resolver's, with its own timeout.
 Whatever goes wrong comes back as one FetchError with a one-line reason.
 """
 from __future__ import annotations
@@ -28,12 +29,29 @@ class FetchError(Exception):
     """The page could not be had within limits; str() is a one-line reason."""
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IETF_PROTOCOL = ipaddress.ip_network("192.0.0.0/24")
+
+
+def _inner_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64, IPv4-compatible), if any."""
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_local(address: str) -> bool:
-    """Loopback, private, link-local, shared, multicast or unspecified: not a public internet address."""
+    """Loopback, private, link-local, shared, multicast or unspecified: not a public internet address
+    (an IPv6 address carrying an IPv4 one is judged by that one: NAT64 can reach 10.0.0.1 as 64:ff9b::a00:1)."""
     ip = ipaddress.ip_address(address.split("%")[0])        # an IPv6 zone ('%eth0') is no part of it
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+    if ip.version == 6:
+        ip = _inner_ipv4(ip) or ip
+    return not ip.is_global or ip.is_multicast or ip in _IETF_PROTOCOL
 
 
 @dataclass
@@ -100,7 +118,7 @@ class _Backend(httpcore.NetworkBackend):
                 stream = self._sockets.connect_tcp(address, port, self._guard.remaining(timeout), local_address,
                                                    socket_options)
                 return _Stream(stream, self._guard)
-            except httpcore.ConnectError:
+            except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 if address == addresses[-1]:
                     raise
         raise httpcore.ConnectError(f"no address for {host}")
@@ -130,16 +148,10 @@ def fetch(url: str, limits: FetchLimits, accept: str, listed: bool = False) -> t
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", "Accept": accept}
     try:
         # trust_env off: an HTTP_PROXY from the environment would carry the request past these checks
-        with httpx.Client(transport=_Transport(guard), follow_redirects=True, timeout=timeout, trust_env=False,
-                          max_redirects=limits.max_redirects, headers=headers) as client:
-            with client.stream("GET", url) as response:
-                response.raise_for_status()
-                media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                return _read_capped(response, limits, guard), media_type
+        with httpx.Client(transport=_Transport(guard), timeout=timeout, trust_env=False, headers=headers) as client:
+            return _get(client, httpx.URL(url), limits, guard)
     except httpx.HTTPStatusError as e:
         raise FetchError(f"HTTP {e.response.status_code}") from None
-    except httpx.TooManyRedirects:
-        raise FetchError("too many redirects") from None
     except httpx.TimeoutException:
         over = time.monotonic() >= guard.deadline
         raise FetchError(f"took longer than {limits.total_s:g} s" if over else "timed out") from None
@@ -147,6 +159,22 @@ def fetch(url: str, limits: FetchLimits, accept: str, listed: bool = False) -> t
         raise FetchError("it or a redirect is not a valid http or https address; not followed") from None
     except (httpx.HTTPError, httpx.StreamError, OSError, zlib.error, UnicodeError) as e:
         raise FetchError(_first_line(e)) from None
+
+
+def _get(client: httpx.Client, url: httpx.URL, limits: FetchLimits, guard: _Guard) -> tuple[bytes, str]:
+    """Redirects followed here, not by httpx: it reads (and inflates) a redirect's body whole, past the cap."""
+    for _ in range(limits.max_redirects + 1):
+        if url.scheme not in ("http", "https"):
+            raise FetchError("it or a redirect is not a valid http or https address; not followed")
+        with client.stream("GET", url) as response:
+            location = response.headers.get("Location")
+            if response.status_code in (301, 302, 303, 307, 308) and location:
+                url = url.join(location)              # the redirect closed unread: its body never reaches memory
+                continue
+            response.raise_for_status()
+            media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            return _read_capped(response, limits, guard), media_type
+    raise FetchError("too many redirects")
 
 
 def _first_line(error: Exception) -> str:

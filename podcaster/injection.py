@@ -56,49 +56,61 @@ _REQUEST = (rf"please|be sure to|make sure|remember to|don't forget|only job|you
             rf"|(?:asked|requested|requires?|required|urged) (?:that|\w+ to)"
             rf"|keep (?:the following|this) in mind|(?:meant|intended|written) for")
 _DIRECTIVE = f"{_DUTY}|{_REQUEST}"
-_ADDRESSED = re.compile(rf"\b(?:{_SHOW})\b.*?(?:\b|^)(?:{_DIRECTIVE})|(?:\b|^)(?:{_REQUEST}).*?\b(?:{_SHOW})\b"
-                        rf"|\b(?:{_MODEL})\b.{{0,60}}?\b(?:{_DUTY})", re.I)
+# what a planted message wants a model to say (narrower: news says providers "must report", a chatbot "must pass")
+_MODEL_DUTY = (r"(?:must|should|shall|needs? to|ha(?:ve|s) to|are to|is to|will now|(?:are|is) (?:asked|required"
+               r"|instructed|told|authori[sz]ed) to)\s(?:\w+\s){0,2}?(?:say|mention|promote|praise|recommend|describe"
+               r"|insert|include|add|claim|state|announce|declare|repeat|thank|credit|end with|close with|open with"
+               r"|call (?:him|her|them|it))\b")
+_ADDRESSED = re.compile(rf"\b(?:{_SHOW})\b.{{0,200}}?(?:\b|^)(?:{_DIRECTIVE})"
+                        rf"|(?:\b|^)(?:{_REQUEST}).{{0,200}}?\b(?:{_SHOW})\b"
+                        rf"|\b(?:{_MODEL})\b.{{0,60}}?\b(?:{_MODEL_DUTY})", re.I)
 # the hosts made to say something: "Today the hosts agree that ...", "both presenters declare ..."
 _HOSTS_SAY = re.compile(rf"\b(?:(?:co-?)?hosts|presenters|narrators)\s(?:\w+\s)?(?:{_SPEECH}|agree|reveal|admit)s?\b",
                         re.I)
 # spoken to by name: "Presenters: ...", "Attention AI: ..."
-_VOCATIVE = re.compile(r"\b(?:(?:co-?)?hosts|presenters|narrators|listeners|audience|ai|assistant|model|bot|llm"
-                       r"|(?:podcast|audio|production) team|producers|script ?writer|summari[sz]er)\s*[:,]\s*\w"
+_VOCATIVE = re.compile(r"^\W*(?:dear |attention |note to |to )?(?:the |all )?(?:(?:co-?)?hosts|presenters|narrators"
+                       r"|listeners|audience|(?:podcast|audio|production) team|producers|script ?writer)\s*[:,]\s*\w"
+                       r"|^\W*(?:dear |attention |note to |to )?(?:the |all )?(?:ai|assistant|model|bot|llm"
+                       r"|summari[sz]er)s?\s*:\s*\w"
                        r"|\battention\W+(?:\w+\s)?\w+\s*:|\b(?:for|to) (?:the |all |any )?(?:(?:co-?)?hosts|presenters"
                        r"|narrators|listeners|audience|producers)(?: \w+){0,3}\s*:"
                        r"|\b(?:tell|remind|urge|ask) (?:your|the|all|every) (?:listeners|audience)\b", re.I)
 # an order to speak, at the start of a sentence: a report does not tell anyone what to say
 _ORDER = re.compile(r"^\W*(?:please\s+|now\s+|then\s+|also\s+)?(?:say (?:that|the (?:word|phrase|following)|this"
                     r"|exactly|[\"'“])|tell (?:the |your |all )?(?:listeners|audience|everyone|people|viewers|them)"
-                    r"|mention(?! of)|announce|declare|insert|promote|praise|recommend|describe|credit|thank|shout out"
-                    r"|plug|read out|repeat"
+                    r"|mention(?! of)|announce|declare|insert|promote|praise|recommend|shout out|read out|repeat"
                     r"|add (?:a |the |this |one )?(?:line|sentence|mention|note|closing|segment)"
                     r"|let (?:the |your |all |every )?\w+(?: \w+){0,3} know)\b", re.I)
 # dressed as a message from the system, a tool, an advert, or the end of the article
 _SYSTEM_DRESS = re.compile(
     r"^\W*(?:system|developer|admin(?:istrator)?|operator|moderator|editor|user|assistant|model|tool|function"
-    r"|api|plugin|platform|security)\b[\w\s()-]{0,30}?(?:[:\]=>]|\b(?:note|notice|message|directive|override"
-    r"|update|alert|response|output|result|returned|instruction)s?\b)"
+    r"|api|plugin|platform|security)\b[\w\s()-]{0,30}?[:\]=>{]"
     r"|^\W*(?:promo(?:tion)?|advert(?:isement)?|ad|sponsored|sponsor|reader comment|comments?|featured reply|reply"
-    r"|producer|director|host [a-z0-9])\b[^:]{0,20}:|^\W*comments \(\d+\)|\b\w+ wrote:|```|\[\w+_\w+\]"
+    r"|producer|director|host [a-z0-9])\b[^:]{0,20}:|^\W*comments \(\d+\)|\b\w*[_\d]\w* wrote:|```"
+    r"|\[\w{1,40}_\w{1,40}\]|\b\w{0,30}(?:podcast|episode|script|host|sponsor|mention|required)_\w{1,30}"
+    r"|\b\w{1,30}_(?:podcast|episode|script|hosts?|sponsor|mention|line|read)\b"
     r"|[{\[,]\s*\"(?:role|tool|function\w*|name|result|output|content|\w*(?:sponsor|podcast|episode|required|script"
     r"|instruction|mention|placement|host|closing|line)\w*)\"\s*:"
-    r"|\b(?:end of|ends?)\b.{0,20}\b(?:article|source|text|content|document|input|context)\b"
-    r"|(?:^|\W)(?:new|next|real|actual|replacement) (?:task|step|instructions?|rules?|directive|brief)\b"
-    r"\s*(?:[:\-]|is\b)"
-    r"|={3,}|-{3,}|#{2,}", re.I)
+    r"|\bend of (?:the )?(?:article|source(?: text)?|text|content|document|input|context)\s*[.:\]\-]"
+    r"|\b(?:article|source|text|content|document) ends\b"
+    r"|(?:^|\W)(?:new|next|real|actual|replacement) (?:task|step|instructions?|rules?|directive|brief)\s*[:\-]"
+    r"|(?:^|\s)(?:={3,}|-{3,}|#{2,})\s*(?-i:[A-Z\[])", re.I)
 # told to put aside what it was told, or to be someone else
 _DISREGARD = re.compile(
-    r"\b(?:ignore|disregard|forget|override|set aside|put aside|pay no attention to|no longer appl(?:y|ies)|overrule"
-    r"|supersede|withdrawn|out of date|obsolete)\b.{0,60}\b(?:instructions?|prompts?|guidelines|guidance|directions"
-    r"|rules|brief(?:ing)?|told|asked|given|wanted|above|before|previous|prior|earlier|summary|script)\b"
+    r"\b(?:ignore|disregard|forget|override|set aside|put aside|pay no attention to|overrule|supersede)\b.{0,60}"
+    r"\b(?:instructions?|prompts?|guidelines|guidance|directions|brief(?:ing)?"
+    r"|(?:what|whatever) (?:you|they) (?:were|have been) (?:told|asked|given)"
+    r"|(?:everything|anything|all) (?:above|before|previous|prior|earlier)|the above"
+    r"|(?:previous|prior|earlier|above|original) (?:\w+ )?(?:rules|text|messages?|summary|script))\b"
+    r"|\b(?:instructions|guidance|directions|rules|guidelines|brief(?:ing)?)\b.{0,40}\b(?:withdrawn|out of date"
+    r"|obsolete|no longer appl(?:y|ies)|void)\b"
     r"|\bwhatever (?:you|the \w+) (?:were|was|wanted|asked|told)\b|\b(?:instead of|rather than) (?:summari[sz]ing"
-    r"|reporting|writing)\b|\bfrom (?:now|this point|here) on\b"
+    r"|reporting|writing)\b"
     r"|\btreat\b.{0,50}\bas (?:out of date|obsolete|void|invalid|wrong|cancel+ed)\b|\blet's play a game\b"
     r"|\byou\s+are\s+(?:now\s+)?[^.]{0,40}?\b(?:ai|assistant|language\s+model|llm|chatbot|bot"
     r"|presenter|host)\b|\b(?:pretend|imagine|act as if|role-?play)\b.{0,30}\byou\b"
-    r"|\brole-?play\b.{0,40}\b(?:episode|show|hosts?|podcast)\b|\b(?:act as|adopt the persona"
-    r"|persona of|you play)\b", re.I)
+    r"|\brole-?play\b.{0,40}\b(?:episode|show|hosts?|podcast)\b|\badopt the persona\b|\bpersona of\b|\byou play\b"
+    r"|\bact as\b.{0,60}\b(?:host|presenter|narrator|sponsor|spokesperson|bot|ai|assistant)\b", re.I)
 # a sentence that speaks to someone: the screen's question for the LLM (writer/screen.py)
 _SUSPECT = re.compile(rf"\b(?:you|your|yours|yourselves|{_SHOW}|{_MODEL})\b", re.I)
 # the commonest words of other languages written in Latin letters (French, Spanish, Portuguese, Italian, German,
@@ -149,10 +161,18 @@ def _foreign(sentence: str, english_story: bool) -> bool:
     return latin < 0.5 or (other >= 2 and other > sum(w in _ENGLISH for w in words))
 
 
+WINDOW, OVERLAP = 1000, 200    # a sentence longer than a window is checked window by window
+
+
 def is_planted(sentence: str, english_story: bool = True) -> bool:
     """Whether this sentence speaks to the show instead of reporting news (see the module's list)."""
     if CHAT_TOKEN.search(sentence):
         return True
+    return any(_planted_words(sentence[at:at + WINDOW], english_story)
+               for at in range(0, max(1, len(sentence) - OVERLAP), WINDOW - OVERLAP))
+
+
+def _planted_words(sentence: str, english_story: bool) -> bool:
     plain = folded(sentence)
     return bool(_ADDRESSED.search(plain) or _HOSTS_SAY.search(plain) or _VOCATIVE.search(plain) or _ORDER.search(plain)
                 or _SYSTEM_DRESS.search(plain) or _DISREGARD.search(plain) or _foreign(sentence, english_story))

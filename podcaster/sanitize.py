@@ -27,7 +27,7 @@ _FULL_WIDTH = re.compile("[\uff01-\uff5e]")          # full-width ASCII: 'Ｉｇ
 # once html_to_text has kept them from being read as tags, in '‹›'
 CHAT_TOKEN = re.compile(r"(?:[<‹]\|[^<>‹›|\s]{1,60}\|[>›]|[<‹]｜[^<>‹›｜]{1,60}｜[>›]|\[/?(?:INST|SYS|AVAILABLE_TOOLS"
                         r"|TOOL_CALLS|TOOL_RESULTS)\]|[<‹]{2}/?SYS[>›]{2}|[<‹]/?(?:start_of_turn|end_of_turn|bos|eos|pad"
-                        r"|unk|s|think|tool_call)[>›])(?:\s*(?:system|user|assistant|model|developer|tool)\b)?", re.I)
+                        r"|unk|think|tool_call)[>›])(?:\s*(?:system|user|assistant|model|developer|tool)\b)?", re.I)
 # tags left after parsing ('<b>', and as a code highlighter spaces them: '< h1 >'), and their stubs
 _TAG = re.compile(r"</?[A-Za-z!?][^<>]{0,500}>|<\s*/?\s*[A-Za-z][A-Za-z0-9]*\s*/?\s*>|<(?=[A-Za-z/!?])")
 _BARE_ADDRESS = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:/\S*)?", re.I)     # a link's text that is its address
@@ -36,7 +36,8 @@ _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igsh
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden"
                            r"|font-size\s*:\s*[01](?:\.\d*)?(?:px|pt)?\s*(?:;|$)|opacity\s*:\s*0?\.?0*\s*(?:;|$)"
                            r"|(?:height|width)\s*:\s*0(?:px)?\s*(?:;|$)", re.I)
-_HIDDEN_CLASS = re.compile(r"\b(?:sr-only|visually-hidden|screen-reader-text|hidden|invisible)\b", re.I)
+# classes that hide an element everywhere (not "hidden md:block", shown on wider screens)
+_HIDDEN_CLASSES = frozenset({"sr-only", "visually-hidden", "screen-reader-text", "hidden", "invisible"})
 
 
 def plain_letters(text: str) -> str:
@@ -62,7 +63,7 @@ def html_to_text(html: str) -> str:
         # text a reader never sees is where injections hide
         for tag in soup.find_all(lambda t: t.has_attr("hidden") or t.get("aria-hidden") == "true"
                                  or _HIDDEN_STYLE.search(str(t.get("style", "")))
-                                 or _HIDDEN_CLASS.search(" ".join(t.get("class") or ()))):
+                                 or _hidden_by_class(t.get("class") or ())):
             tag.decompose()
         _unspoken(soup)
         html = soup.get_text(" ")
@@ -70,18 +71,42 @@ def html_to_text(html: str) -> str:
     return " ".join(URL.sub(" ", _TAG.sub(" ", text)).split())
 
 
+def _hidden_by_class(classes) -> bool:
+    names = {c.lower() for c in classes}
+    return bool(names & _HIDDEN_CLASSES) and not any(":" in c for c in names)
+
+
+SMALL_TAG = 12      # descendants: a link or code span with more is left as it is (nested tags cost no more)
+
+
+def _small(tag) -> bool:
+    """At most SMALL_TAG descendants, found without a walk past them (bs4's .descendants first walks
+    to the last one, which makes thousands of nested tags a square cost)."""
+    seen, stack = 0, [tag]
+    while stack:
+        for child in getattr(stack.pop(), "contents", ()):
+            seen += 1
+            if seen > SMALL_TAG:
+                return False
+            stack.append(child)
+    return True
+
+
 def _unspoken(soup) -> None:
     """What is not said aloud: code blocks, and links whose text is their address (Mastodon splits one
-    over spans: 'https://' 'joinmastodon.typeform.com/to/P' 'dqUZCAg'). Inline code keeps its words,
-    joined as written ('<h1>', not '< h1 >')."""
+    over spans: 'https://' 'joinmastodon.typeform.com/to/P' 'dqUZCAg'; not "Node.js" or "Amazon.com",
+    which are names). Inline code keeps its words, joined as written ('<h1>', not '< h1 >'). Each tag
+    looked into is small, so thousands of nested tags cost a linear walk, not a square one."""
     for tag in soup(["pre"]):
         tag.decompose()
     for tag in soup.find_all("a"):
-        words = tag.get_text("").strip()
-        if URL.fullmatch(words) or _BARE_ADDRESS.fullmatch(words):
-            tag.decompose()
+        if _small(tag):
+            words = tag.get_text("").strip()
+            if URL.fullmatch(words) or (_BARE_ADDRESS.fullmatch(words) and "/" in words):
+                tag.decompose()
     for tag in soup(["code", "kbd", "samp"]):
-        tag.replace_with(tag.get_text(""))
+        if _small(tag):
+            tag.replace_with(tag.get_text(""))
 
 
 def clean_link(link: str) -> str:

@@ -82,6 +82,8 @@ def test_lines_that_are_not_a_presenters_are_named(sentence, kind, why):
     ("We'll keep an eye on it, and we'll be back after this.", "segment"),
     ("Good morning and welcome to The Daily Feed. I'm Ava, here with Kai.", "opening"),
     ("Welcome to Tuesday's show.", "opening"),
+    ("Welcome to The Daily Feed, I'm Kai.", "opening"),          # "I'm" is not a wrong show name
+    ("The bill, sponsored by Okafor, passed.", "segment"),         # a sponsor of a bill is news
     ("That's all for today. Thanks for listening!", "closing"),
     ("Have a great morning!", "closing"),
     ("The city said 1,240 people rode the new boats.", "segment"),

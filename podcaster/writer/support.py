@@ -90,7 +90,8 @@ _COMMAND = re.compile(r"^\W*(?:please\s+)?(?:speak|say|tell|visit|call|click|buy
 _ADVERT = re.compile(r"\b(?:www\b|https?\b|dot (?:com|org|net|io)\b"
                      r"|[a-z0-9-]+\.(?:com|org|net|io|co|info|biz|app|xyz|shop|example)\b"
                      r"|(?:promo(?:tional)?|discount|coupon|voucher|referral) codes?\b|use (?:the )?code\b"
-                     r"|brought to you by|(?:our|today's|this episode's) sponsors?\b|sponsored by)", re.I)
+                     r"|brought to you by|(?:our|today's|this episode's|the show's) sponsors?\b"
+                     r"|(?:episode|show|segment|podcast) is sponsored by)", re.I)
 # the writer's instructions said back ("both hosts end the show by ..."): not a line of the show
 _PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ words|\d+ turns|the notes say"
                           r"|the sign-off)\b", re.I)
@@ -98,7 +99,8 @@ _PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ word
 # (not "that" or "is": "15 million of that.", "that's what it is.")
 _CUT_OFF = re.compile(r"\b(?:a|an|the|and|or|but|with|from|its|their|our|your|my)\W*$|[,;:–—-]\W*$", re.I)
 # the show's name said wrong ("Welcome to 'The Day.'"): a name after "welcome to" must be the show's, or a day's
-_WELCOMED_TO = re.compile(r"\bwelcome (?:back )?to\b([^.!?]*)", re.I)
+# the run of capitalised words right after "welcome to" ("The Daily Feed", not the "I'm Kai" after a comma)
+_WELCOMED_TO = re.compile(r"\b(?i:welcome (?:back )?to)\s+((?:[\"'“‘]?[A-Z][\w'’]*[\"'”’]?\s*)+)")
 _DATE_NAMES = frozenset("monday tuesday wednesday thursday friday saturday sunday "
                         "january february march april may june july august september october november december "
                         "today's today".split())
@@ -169,7 +171,8 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "lectures the listener"
     if _CUT_OFF.search(sentence) or _ends_mid_word(sentence, grounds):
         return "cut off"
-    if _ADVERT.search(sentence):
+    advert = _ADVERT.search(sentence)
+    if advert and advert.group(0).casefold() not in grounds.text:     # "Booking.com was fined" is news
         return "advertises (a web address, a code or a sponsor)"
     first_person = _FIRST_PERSON_PLURAL.search(_SHOW_TALK.sub(" ", sentence)) or \
         _FIRST_PERSON_SINGULAR.search(_HOST_VIEW.sub(" ", sentence))
