@@ -14,6 +14,7 @@ import socket
 import time
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import httpcore
 import httpx
@@ -131,9 +132,14 @@ class _Transport(httpx.HTTPTransport):
     """httpx's transport (its TLS context and error mapping) over the guarded backend."""
 
     def __init__(self, guard: _Guard):
-        super().__init__()
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), max_connections=4,
-                                             network_backend=_Backend(guard))
+        super().__init__(verify=_tls())
+        self._pool = httpcore.ConnectionPool(ssl_context=_tls(), max_connections=4, network_backend=_Backend(guard))
+
+
+@lru_cache(maxsize=1)
+def _tls():
+    """One TLS context for every fetch: loading the CA bundle costs about 25 ms, twice a fetch otherwise."""
+    return httpx.create_ssl_context()
 
 
 def fetch(url: str, limits: FetchLimits, accept: str, listed: bool = False) -> tuple[bytes, str]:
