@@ -42,6 +42,7 @@ def test_questions_and_short_reactions_state_nothing_claims_do():
     assert kind_of("The crossing now takes 18 minutes.", GROUNDS) == "claim"
     assert kind_of("We negotiated with engineers!", GROUNDS) == "claim"
     assert kind_of("Kai.", GROUNDS) == kind_of("Ava.", GROUNDS) == "fragment"     # names alone are no line
+    assert kind_of("I.", GROUNDS) == "fragment" and kind_of("Indeed.", GROUNDS) == "reaction"
 
 
 @pytest.mark.parametrize("sentence, kind, why", [

@@ -156,6 +156,8 @@ def kind_of(sentence: str, grounds: Grounds) -> str:
     statement too short to follow) or 'claim'."""
     if sentence.rstrip("\"'”’").endswith("?"):
         return "question" if len(re.findall(r"\w+", sentence)) >= MIN_QUESTION_WORDS else "fragment"
+    if not re.search(r"\w{2,}", sentence):
+        return "fragment"           # "I." or "A." left at a cut: no word to say
     words = content_stems(sentence)
     # a reaction says one of its words ("Wow.", "Indeed, Kai."); names alone ("Kai. Ava.") are no line
     if len(sentence.split()) <= REACTION_WORDS and all(w in REACTION or w in grounds.allowed for w in words) and \
