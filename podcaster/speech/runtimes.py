@@ -3,12 +3,14 @@
 Weights: --tts names a local folder, an .onnx file or a hub id; with none, hexgrad/Kokoro-82M
 from the hub when it is cached or the hub answers, else the offline set (its int8 ONNX, and for
 the torch runtime that ONNX converted to a folder once, speech/convert.py). Runtime: torch or
-onnx, or 'auto' (`auto_runtime`).
+onnx, or 'auto' (`auto_runtime`). The torch runtime needs the kokoro package, which installs on
+Python 3.10 to 3.12 only: without it 'auto' takes onnx and says so once.
 """
 from __future__ import annotations
 
 import importlib.util
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,45 @@ from .kokoro import KokoroOnnx, KokoroTorch
 
 log = logging.getLogger(__name__)
 
+GPU_HINT = "pip install 'podcaster-daily[gpu]'"
+_told: set[str] = set()     # what the log has been told once in this process
+
+
+def _tell_once(level: int, message: str) -> None:
+    if message not in _told:
+        _told.add(message)
+        log.log(level, message)
+
+
+def kokoro_missing(import_it: bool = True) -> str | None:
+    """Why the torch runtime cannot run here (the kokoro package missing, or not importable), or None.
+    import_it: import it to be sure (seconds, the cost the torch runtime pays anyway), else only look."""
+    if importlib.util.find_spec("kokoro") is None:
+        if sys.version_info >= (3, 13):
+            return "the kokoro package it needs does not install on Python 3.13"
+        return "the kokoro package it needs is not installed"
+    if import_it:
+        try:
+            import kokoro as _  # noqa: F401
+        except Exception as e:  # a broken install (its misaki, spacy, ...): whatever it raises, the runtime is out
+            return f"the kokoro package it needs cannot be imported ({type(e).__name__}: {e})"
+    return None
+
+
+def kokoro_remedy() -> str:
+    """What to do about kokoro_missing()."""
+    return f"use Python 3.11 or 3.12 and {GPU_HINT}" if sys.version_info >= (3, 13) else GPU_HINT
+
+
+def _onnx_instead(device: str, problem: str) -> None:
+    """Say once that Kokoro speaks on the onnx runtime because the torch runtime cannot run."""
+    if device == "cuda":
+        _tell_once(logging.WARNING, f"TTS runtime: onnx, on the CPU: the torch runtime would use the GPU, but "
+                                    f"{problem} (for it: {kokoro_remedy()})")
+    else:
+        _tell_once(logging.INFO, f"TTS runtime: onnx: the torch runtime would be the faster on this CPU, but "
+                                 f"{problem} (for it: {kokoro_remedy()})")
+
 
 def offline_kokoro_torch() -> Path | None:
     """The offline Kokoro-82M as a folder the torch runtime loads (config, .pth, voices), converted
@@ -30,8 +71,7 @@ def offline_kokoro_torch() -> Path | None:
     if files is None:
         return None
     if importlib.util.find_spec("onnx") is None:
-        raise ModelError("converting the offline Kokoro model for the torch runtime needs onnx: "
-                         "pip install 'podcaster[gpu]'")
+        raise ModelError(f"converting the offline Kokoro model for the torch runtime needs onnx: {GPU_HINT}")
     folder = cache_dir() / "models" / "kokoro-82m-int8-torch"
     source, stamp = files_identity(*files), folder / "source.txt"
     if not (folder / convert.WEIGHTS_FILE).is_file() or not stamp.is_file() or stamp.read_text() != source:
@@ -96,8 +136,9 @@ def _torch_files(spec: str | None) -> tuple[str, Path, Path, dict]:
 
 
 def load_torch(spec: str | None, device: str, streams: int | None = None, batch: bool | None = None) -> KokoroTorch:
-    if importlib.util.find_spec("kokoro") is None:
-        raise ModelError("the torch runtime needs the kokoro package: pip install 'podcaster[gpu]'")
+    problem = kokoro_missing()
+    if problem is not None:
+        raise ModelError(f"the torch runtime cannot run: {problem}; {kokoro_remedy()}, or use --runtime onnx")
     name, config, weights, voices = _torch_files(spec)
     if not voices:
         raise ModelError(f"Kokoro model {name} came with no voices")
@@ -121,7 +162,11 @@ def load_onnx(spec: str | None, device: str, streams: int | None = None) -> Koko
             raise ModelError(f"no Kokoro ONNX model installed; {models.OFFLINE_HINT}")
         onnx, voices = files
     if device == "cuda":
-        log.warning("the onnx runtime runs Kokoro on the CPU; use --runtime torch for the GPU")
+        problem = kokoro_missing(import_it=False)
+        if problem is None:
+            log.warning("the onnx runtime runs Kokoro on the CPU; use --runtime torch for the GPU")
+        else:
+            _onnx_instead(device, problem)
     engine = KokoroOnnx(onnx, voices, streams)
     log.info("TTS: Kokoro %s on onnxruntime/cpu, %d lines at once", onnx.name, engine.streams)
     return engine
@@ -130,15 +175,23 @@ def load_onnx(spec: str | None, device: str, streams: int | None = None) -> Koko
 def auto_runtime(spec: str | None, device: str) -> str:
     """torch where it is the faster, when the kokoro package and weights are at hand: on a CUDA GPU,
     and on a CPU that multiplies bf16 natively (BENCHMARKS.md: 1.37x the ONNX runtime on 2 cores);
-    onnx otherwise."""
+    onnx otherwise. Where torch would be the faster but the kokoro package is missing (it does not
+    install on Python 3.13) or broken, onnx, and the log says so once."""
     if spec and Path(spec).expanduser().suffix == ".onnx":
         return "onnx"
     if spec and Path(spec).expanduser().is_dir():
         return "torch" if any(Path(spec).expanduser().glob("*.pth")) else "onnx"
-    if (device == "cuda" or kokoro.native_bf16()) and importlib.util.find_spec("kokoro") is not None and (
+    if not (device == "cuda" or kokoro.native_bf16()):
+        return "onnx"
+    problem = kokoro_missing(import_it=False)     # first the look, which costs nothing, then the hub's probe
+    if problem is None and not (
             spec or models.hub_is_cached(models.DEFAULT_TTS) or models.hub_is_reachable()
             or (importlib.util.find_spec("onnx") is not None and models.offline_kokoro_files() is not None)):
+        return "onnx"
+    problem = problem or kokoro_missing()
+    if problem is None:
         return "torch"
+    _onnx_instead(device, problem)
     return "onnx"
 
 
