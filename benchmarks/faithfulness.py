@@ -166,8 +166,7 @@ def judge_claims(llm, prompts) -> None:
     """The writer's check on claims.json: how many of each label it keeps."""
     from collections import Counter
 
-    from podcaster.config import SHOW_NAME
-    from podcaster.types import Turn
+    from podcaster.types import Show, Turn
     from podcaster.writer.grounding import Grounds
     from podcaster.writer.support import Draft, ShowRules, check_drafts
     claims = json.loads((HERE / "claims.json").read_text())
@@ -178,7 +177,7 @@ def judge_claims(llm, prompts) -> None:
               for c in claims if c["link"] in stories]
     labels = [c["label"] for c in claims if c["link"] in stories]
     started = time.perf_counter()
-    checked = check_drafts(drafts, ShowRules(("Ava", "Kai"), SHOW_NAME, "morning"), llm, prompts,
+    checked = check_drafts(drafts, ShowRules(("Ava", "Kai"), Show().name, "morning"), llm, prompts,
                            ("Ava", "Kai", "host"))
     seconds = time.perf_counter() - started
     kept, total = Counter(), Counter(labels)

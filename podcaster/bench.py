@@ -133,7 +133,7 @@ def _episode_rows(opts: EpisodeOptions, now: datetime | None):
     clock = StageClock()
     with _throwaway_home() as tmp:
         try:
-            episode = make_episode(replace(opts, out=tmp / "out"), now, clock)
+            episode = make_episode(replace(opts, out=tmp / "out").resolve(), now, clock)
         except NothingNew as e:     # every story excluded by the profile: an error here, not a quiet day
             raise NoStoriesError(f"nothing to bench: {e}") from None
     total = time.perf_counter() - clock.start

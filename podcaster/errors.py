@@ -74,6 +74,11 @@ class BusyError(PodcasterError):
     exit_code = 11
 
 
+class ScriptFileError(PodcasterError):
+    """A script file for `podcaster speak` that is malformed, names no host of the script or cites no story."""
+    exit_code = 12
+
+
 # The README's exit-code table is generated from this list (tests check they agree).
 EXIT_CODES = [
     (0, "Episode made, today's episode already exists (reused), or nothing new to tell."),
@@ -90,5 +95,7 @@ EXIT_CODES = [
      "The profile is not valid TOML, has an unknown key or a wrong value; or an OPML file is not OPML."),
     (BusyError.exit_code,
      "Another `podcaster daily` is running (only one at a time), or the history database is locked."),
+    (ScriptFileError.exit_code,
+     "A script given to `podcaster speak` is malformed, names someone who is not a host, or tells no story."),
     (130, "Interrupted (Ctrl-C or SIGTERM); temp files are removed and nothing is published."),
 ]

@@ -11,17 +11,18 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from . import feeds as feeds_stage
 from .articles import fill_clusters
-from .config import EpisodeOptions, cache_dir, data_dir, load_host, load_lexicon, load_prompts, load_style, load_topics
-from .errors import BusyError, GenerationError, NoStoriesError, OutputError
+from .config import EpisodeOptions, RunSettings, cache_dir, data_dir
+from .errors import BusyError, GenerationError, NoStoriesError, OutputError, ScriptFileError, UsageError
 from .files import read_capped
-from .memory import History
+from .memory import History, history_path
 from .mix import framing_seconds, load_sounds, mix_lines
 from .models import resolve_device
 from .podcast_feed import EPISODE_JSON_MAX, episode_paths
@@ -33,10 +34,11 @@ from .publish import (
     write_feed,
     write_json,
 )
+from .script_file import ScriptDraft, drafts_dir, read_draft, write_draft
 from .select import choose_clusters, rank_clusters, recent_stories, story_count
 from .speech import LineCache, load_tts, pick_voice, render_turns
 from .speech.rate import learn_rates, lines_over, speaking_rate, word_budget
-from .types import Cluster, Episode, FetchLimits, LineAudio, Script, Story, Style
+from .types import Cluster, Episode, FetchLimits, Host, LineAudio, Script, Show, Story, Style
 from .writer import WordBudget, story_room, write_script
 from .writer.llm import load_llm
 
@@ -72,11 +74,12 @@ class DailyResult:
     episode: Episode | None = None
 
 
-def gather_stories(locations: list[str], opts: EpisodeOptions, now: datetime,
+def gather_stories(run: RunSettings, now: datetime,
                    first_run: bool = True) -> tuple[list[Story], list[Story], list[str]]:
     """Fetch every feed; return today's candidate stories (the --since window), the older ones a
     thin day may reach back to (up to REACH_BACK windows), and the feeds that failed (with why)."""
-    results = feeds_stage.fetch_feeds(locations, opts.fetch)
+    opts = run.options
+    results = feeds_stage.fetch_feeds(list(run.feeds), opts.fetch)
     failed = [f"{r.location}: {r.error}" for r in results if r.error]
     for failure in failed:
         log.warning("feed skipped: %s", failure)
@@ -93,13 +96,13 @@ def gather_stories(locations: list[str], opts: EpisodeOptions, now: datetime,
     return window, older if window else [], failed
 
 
-def plan_show(opts: EpisodeOptions, now: datetime, history: History | None = None) -> ShowPlan:
+def plan_show(run: RunSettings, now: datetime, history: History | None = None) -> ShowPlan:
     """Fetch, cluster, rank against the listener's interests and memory, and pick what fits the time."""
+    opts, style = run.options, run.style
     day = now.astimezone().date().isoformat()
-    style = load_style(opts.style)
     covered = history.covered(before=day) if history else []
-    candidates, older, failed = gather_stories(opts.feed_locations(), opts, now, first_run=not covered)
-    ranked, left_out = rank_clusters(candidates + older, opts.prefs, load_topics(opts.topics), now, covered)
+    candidates, older, failed = gather_stories(run, now, first_run=not covered)
+    ranked, left_out = rank_clusters(candidates + older, opts.prefs, run.topics, now, covered)
     total_words = round(opts.minutes * style.words_per_minute)
     frame = WordBudget.split(total_words, []).opening
     count = story_count(total_words, style.words_per_story, frame)
@@ -143,68 +146,106 @@ def _told_in_full(ranked: list[Cluster], count: int, words: int, style: Style, l
     return chosen
 
 
-def make_episode(opts: EpisodeOptions, now: datetime | None = None, progress: Progress | None = None,
-                 history: History | None = None) -> Episode:
-    progress = progress or (lambda stage, done, total: None)
-    opts.validate()
-    opts.feed_locations()           # a bad feeds list fails now, not after the fetch
-    now = now or datetime.now(timezone.utc)
-    hosts = (load_host(opts.host_a), load_host(opts.host_b))
-    style = load_style(opts.style)
-    out = ensure_writable(opts.out)
-    device = resolve_device(opts.device)
+@dataclass
+class Studio:
+    """What speaks a script: the TTS loaded, each host's voice and pace, the style's sounds."""
+    engine: object
+    hosts: tuple[Host, Host]
+    style: Style
+    voices: dict[str, str]           # host key -> Kokoro voice
+    speeds: dict[str, float]         # host key -> speed (the style's times the host's)
+    sounds: object
 
+
+def open_studio(run: RunSettings) -> Studio:
+    """The TTS is small and checks the voices, so it loads first: a bad voice fails in seconds."""
+    opts, hosts, style = run.options, run.hosts, run.style
+    engine = load_tts(opts.tts, opts.runtime, resolve_device(opts.device))
+    return Studio(engine, hosts, style, voices={host.key: pick_voice(host, engine) for host in hosts},
+                  speeds={host.key: style.speed * host.speed for host in hosts},
+                  sounds=load_sounds(style, engine.sample_rate, opts.sting, opts.bed))
+
+
+def write_todays_script(run: RunSettings, now: datetime, progress: Progress,
+                        history: History | None = None) -> tuple[Script, ShowPlan, Studio]:
+    """Steps 1 and 2: plan today's show and write its script, or reuse the one a run that stopped
+    saved. Raises NothingNew when every story was told before."""
+    opts, hosts, style = run.options, run.hosts, run.style
     progress("feeds", 0, 1)
-    plan = plan_show(opts, now, history)
+    plan = plan_show(run, now, history)
     if not plan.chosen:
         raise NothingNew(f"nothing new since the last episode ({len(plan.left_out)} stories told before "
                          f"or excluded); no episode today")
     progress("feeds", 1, 1)
-
-    # The TTS is small and checks the voices, so it loads first: a bad voice fails in seconds.
-    engine = load_tts(opts.tts, opts.runtime, device)
-    voices = {host.key: pick_voice(host, engine) for host in hosts}
-    sounds = load_sounds(style, engine.sample_rate, opts.sting, opts.bed)
-    speeds = {host.key: style.speed * host.speed for host in hosts}
-
-    script = _saved_script(plan, opts)
+    studio = open_studio(run)
+    script = _saved_script(plan, run)
     if script:
         log.info("script: reusing the one saved before an earlier run stopped")
-    else:
-        wpm = sum(speaking_rate(engine, voices[key], speed, cache_dir(), style.words_per_minute)
-                  for key, speed in speeds.items()) / 2
-        words = word_budget(opts.minutes, wpm, style, framing_seconds(sounds, engine.sample_rate), len(plan.chosen) + 2)
-        log.info("length: %g min at %.0f words a minute is %d words", opts.minutes, wpm, words)
-        llm = load_llm(opts.llm, device)
-        script = write_script(plan.chosen, hosts, style, llm, opts.minutes, now.astimezone().date(),
-                              load_prompts(), opts.seed, on_segment=lambda done, total: progress("script", done, total),
-                              words_per_minute=words / opts.minutes)
-        del llm
-        _free_memory()
-        _save_script(plan, opts, script)
+        return script, plan, studio
+    wpm = sum(speaking_rate(studio.engine, studio.voices[key], speed, cache_dir(), style.words_per_minute)
+              for key, speed in studio.speeds.items()) / 2
+    framing = framing_seconds(studio.sounds, studio.engine.sample_rate)
+    words = word_budget(opts.minutes, wpm, style, framing, len(plan.chosen) + 2)
+    log.info("length: %g min at %.0f words a minute is %d words", opts.minutes, wpm, words)
+    llm = load_llm(opts.llm, resolve_device(opts.device))
+    script = write_script(plan.chosen, hosts, style, llm, opts.minutes, now.astimezone().date(),
+                          run.prompts, opts.seed, on_segment=lambda done, total: progress("script", done, total),
+                          words_per_minute=words / opts.minutes, show_name=opts.show.name)
+    del llm
+    _free_memory()
+    _save_script(plan, run, script)
+    return script, plan, studio
 
+
+def make_episode(run: RunSettings, now: datetime | None = None, progress: Progress | None = None,
+                 history: History | None = None) -> Episode:
+    """An episode of the show run describes (EpisodeOptions.resolve()), as at now."""
+    progress = progress or _no_progress
+    ensure_writable(run.options.out)
+    script, plan, studio = write_todays_script(run, now or datetime.now(timezone.utc), progress, history)
+    episode = speak_script(script, run, studio, progress, history, minutes=run.options.minutes,
+                           failed_feeds=plan.failed_feeds)
+    _script_file(plan.day).unlink(missing_ok=True)
+    return episode
+
+
+def speak_script(script: Script, run: RunSettings, studio: Studio, progress: Progress,
+                 history: History | None = None, minutes: float | None = None,
+                 failed_feeds: list[str] | None = None) -> Episode:
+    """Steps 3 and 4: speak every line, mix (to `minutes` when given: an edited script is spoken
+    whole), publish the episode's files and remember what it told."""
+    opts = run.options
+    out = ensure_writable(opts.out)
     cache = LineCache(cache_dir() / "lines")
-    lines = render_turns(script.turns, {h.key: h for h in hosts}, voices, style, engine,
+    style, engine = studio.style, studio.engine
+    lines = render_turns(script.turns, {h.key: h for h in studio.hosts}, studio.voices, style, engine,
                          on_line=lambda done, total: progress("speech", done, total), cache=cache,
-                         lexicon=load_lexicon(opts.lexicon))
-    learn_rates(lines, engine, voices, speeds, cache_dir())
+                         lexicon=run.lexicon)
+    learn_rates(lines, engine, studio.voices, studio.speeds, cache_dir())
     if not script.keeping([line.turn for line in lines]).clusters:
         raise GenerationError(f"the TTS ({engine.name}) could not speak any story's lines; the log has why")
     progress("mix", 0, 1)
     unspoken = len(script.turns) - len(lines)
-    lines, samples, rate, spans = _mix_to_length(lines, style, sounds, opts.minutes)
+    if minutes:
+        lines, samples, rate, spans = _mix_to_length(lines, style, studio.sounds, minutes)
+    else:
+        samples, rate, spans = mix_lines(lines, style, studio.sounds)
     spoken = script.keeping([line.turn for line in lines])     # transcript, chapters and memory follow the audio
     made = len(samples) / rate / 60
-    log.info("length: %.2f min for --minutes %g (%+.0f %%)", made, opts.minutes, 100 * (made / opts.minutes - 1))
+    if minutes:
+        log.info("length: %.2f min for --minutes %g (%+.0f %%)", made, minutes, 100 * (made / minutes - 1))
     episode = publish_episode(out, spoken, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
-                              failed_feeds=plan.failed_feeds)
+                              failed_feeds=failed_feeds, show=opts.show)
     episode.unspoken_lines = unspoken
     if history:
         history.record(spoken, episode.mp3, episode.duration_s)
-    _script_file(plan.day).unlink(missing_ok=True)
     cache.prune()
     progress("mix", 1, 1)
     return episode
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
 
 
 def _mix_to_length(lines: list[LineAudio], style: Style, sounds, minutes: float):
@@ -222,14 +263,10 @@ def _mix_to_length(lines: list[LineAudio], style: Style, sounds, minutes: float)
     return lines, samples, rate, spans
 
 
-def run_daily(opts: EpisodeOptions, now: datetime | None = None, force: bool = False,
-              progress: Progress | None = None) -> DailyResult:
-    """`podcaster daily`: one run at a time; today's episode reused unless force; remembered; retention."""
+@contextmanager
+def _one_run(out: Path, memory: Path | None) -> Iterator[History]:
+    """One `daily` or `speak` at a time (the lock in the data folder), with the history open."""
     from filelock import FileLock, Timeout
-    opts.validate()
-    opts.feed_locations()
-    now = now or datetime.now(timezone.utc)
-    day = now.astimezone().date().isoformat()
     lock_path = data_dir() / "daily.lock"
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,20 +278,70 @@ def run_daily(opts: EpisodeOptions, now: datetime | None = None, force: bool = F
         raise OutputError(f"cannot write to the data folder {lock_path.parent} ({e.strerror or e}); "
                           f"set PODCASTER_HOME to a folder you can write") from None
     try:
-        remove_stale_temps(ensure_writable(opts.out))
-        existing = episode_paths(opts.out, day)
-        with History.open() as history:
-            if existing["json"].is_file() and not force:
-                _remember_published(history, existing, day)
-                return DailyResult("reused", f"{existing['mp3']}  (today's episode exists; --force makes it again)")
-            try:
-                episode = make_episode(opts, now, progress, history)
-            except NothingNew as e:
-                return DailyResult("nothing new", str(e))
-            retire_old_episodes(history, opts.keep, opts.base_url, spare=day)
-        return DailyResult("made", _summary(episode), episode)
+        remove_stale_temps(ensure_writable(out))
+        with History.open(memory) as history:
+            yield history
     finally:
         lock.release()
+
+
+def run_daily(run: RunSettings, now: datetime | None = None, force: bool = False,
+              progress: Progress | None = None) -> DailyResult:
+    """`podcaster daily`: one run at a time; today's episode reused unless force; remembered; retention."""
+    opts = run.options
+    now = now or datetime.now(timezone.utc)
+    day = now.astimezone().date().isoformat()
+    with _one_run(opts.out, opts.memory) as history:
+        existing = episode_paths(opts.out, day)
+        if existing["json"].is_file() and not force:
+            _remember_published(history, existing, day)
+            return DailyResult("reused", f"{existing['mp3']}  (today's episode exists; --force makes it again)")
+        try:
+            episode = make_episode(run, now, progress, history)
+        except NothingNew as e:
+            return DailyResult("nothing new", str(e))
+        retire_old_episodes(history, opts.keep, opts.base_url, spare=day, show=opts.show)
+    return DailyResult("made", _summary(episode), episode)
+
+
+def draft_script(run: RunSettings, now: datetime | None = None, progress: Progress | None = None,
+                 folder: Path | None = None) -> DailyResult:
+    """`podcaster daily --script-only`: today's script as files to read and edit (script_file.py),
+    nothing spoken or published. Memory is read (what was told before), never written."""
+    opts = run.options
+    now = now or datetime.now(timezone.utc)
+    try:
+        if (opts.memory or history_path()).is_file():      # memory is read, never created
+            with History.open(opts.memory) as history:
+                script, plan, _ = write_todays_script(run, now, progress or _no_progress, history)
+        else:
+            script, plan, _ = write_todays_script(run, now, progress or _no_progress)
+    except NothingNew as e:
+        return DailyResult("nothing new", str(e))
+    json_path, text_path = write_draft(folder or drafts_dir(), ScriptDraft(script, opts.style))
+    count = len(script.clusters)
+    return DailyResult("written", f"{text_path}  ({count} {'story' if count == 1 else 'stories'}; edit it, then "
+                                  f"`podcaster speak {text_path}`; everything, with sources: {json_path.name})")
+
+
+def speak_draft(path: Path, opts: EpisodeOptions, force: bool = False,
+                progress: Progress | None = None) -> DailyResult:
+    """`podcaster speak FILE`: a script written by --script-only (and perhaps edited) made into the
+    day's episode, spoken whole: files, feed, memory and retention as `daily` has them."""
+    draft = read_draft(path)            # the whole file is checked before anything loads
+    script = draft.script
+    if len(script.hosts) != 2:
+        raise ScriptFileError(f"{path}: a script has two hosts (this one has {len(script.hosts)})")
+    host_a, host_b = script.hosts
+    run = replace(opts, host_a=host_a, host_b=host_b, style=draft.style).resolve(feeds=False)
+    with _one_run(opts.out, opts.memory) as history:
+        existing = episode_paths(opts.out, script.date)
+        if existing["json"].is_file() and not force:
+            raise UsageError(f"the episode of {script.date} exists ({existing['mp3']}); --force replaces it")
+        studio = open_studio(run)
+        episode = speak_script(script, run, studio, progress or _no_progress, history)
+        retire_old_episodes(history, opts.keep, opts.base_url, spare=script.date, show=opts.show)
+    return DailyResult("made", _summary(episode), episode)
 
 
 def _remember_published(history: History, paths: dict[str, Path], day: str) -> None:
@@ -275,7 +362,7 @@ def _remember_published(history: History, paths: dict[str, Path], day: str) -> N
     log.info("recorded %s, published by an earlier run that stopped before recording it", script_json.name)
 
 
-def retire_old_episodes(history: History, keep: int, base_url: str, spare: str = "") -> list[str]:
+def retire_old_episodes(history: History, keep: int, base_url: str, spare: str = "", show: Show = Show()) -> list[str]:
     """Delete episodes beyond the newest `keep`: their files, then their records; rebuild the feeds.
     `spare` (the one just made) stays even when it is a backfill older than those; the next run retires it."""
     retired, folders = [], set()
@@ -286,7 +373,7 @@ def retire_old_episodes(history: History, keep: int, base_url: str, spare: str =
         folders.add(past.folder)
     for folder in folders:
         if folder.is_dir():
-            write_feed(folder, base_url)
+            write_feed(folder, base_url, show=show)
     if retired:
         log.info("retired %d old episodes: %s", len(retired), ", ".join(retired))
     return retired
@@ -311,20 +398,21 @@ def _script_file(day: str) -> Path:
     return data_dir() / "work" / f"podcaster-{day}.script.json"
 
 
-def _script_key(plan: ShowPlan, opts: EpisodeOptions) -> str:
+def _script_key(plan: ShowPlan, run: RunSettings) -> str:
     """Everything the script depends on: the stories told and the options that shape the writing."""
+    opts = run.options
     parts = {"day": plan.day, "stories": [[s.id for s in c.stories] for c in plan.chosen],
              "updates": [c.update_of for c in plan.chosen], "hosts": [opts.host_a, opts.host_b],
              "style": opts.style, "minutes": opts.minutes, "llm": opts.llm, "seed": opts.seed,
-             "prompts": load_prompts()}
+             "prompts": run.prompts, "show": opts.show.name}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _saved_script(plan: ShowPlan, opts: EpisodeOptions) -> Script | None:
+def _saved_script(plan: ShowPlan, run: RunSettings) -> Script | None:
     path = _script_file(plan.day)
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
-        if saved.get("key") == _script_key(plan, opts):
+        if saved.get("key") == _script_key(plan, run):
             return Script.from_json(saved["script"])
     except FileNotFoundError:
         return None
@@ -333,11 +421,11 @@ def _saved_script(plan: ShowPlan, opts: EpisodeOptions) -> Script | None:
     return None
 
 
-def _save_script(plan: ShowPlan, opts: EpisodeOptions, script: Script) -> None:
+def _save_script(plan: ShowPlan, run: RunSettings, script: Script) -> None:
     path = _script_file(plan.day)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_json(path, {"key": _script_key(plan, opts), "script": script.to_json()})
+        write_json(path, {"key": _script_key(plan, run), "script": script.to_json()})
     except (OSError, OutputError) as e:      # resuming is a convenience; the episode goes on
         log.warning("cannot save the script for a resume (%s)", e)
 

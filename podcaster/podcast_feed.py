@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 from .config import check_base_url
 from .errors import OutputError, PodcasterError
 from .files import MB, read_capped
+from .types import Show
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -25,6 +26,34 @@ PSC = "http://podlove.org/simple-chapters"
 FEED_NAME = "feed.xml"
 EPISODE_JSON = re.compile(r"podcaster-(\d{4}-\d{2}-\d{2})\.json")
 EPISODE_JSON_MAX = 20 * MB      # a script JSON, or show notes: an hour's show is well under 1 MB
+# Apple Podcasts' categories and their subcategories, spelled as Apple does (clients and directories
+# refuse others): the profile's [show] category is one of these, or "Category/Subcategory"
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality"),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies", "Home & Garden",
+                "Video Games"),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary", "Politics", "Sports News",
+             "Tech News"),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion",
+                                "Spirituality"),
+    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics", "Natural Sciences",
+                "Nature", "Physics", "Social Sciences"),
+    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships"),
+    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey", "Rugby",
+               "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness", "Wrestling"),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}
 for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM), ("psc", PSC)):
     ET.register_namespace(prefix, uri)
 log = logging.getLogger(__name__)
@@ -125,7 +154,14 @@ def _podlove_chapters(item: ET.Element, chapters: list[dict]) -> None:
         _sub(element, f"{{{PSC}}}chapter", start=_timestamp(chapter["start"]), title=chapter["title"], **extra)
 
 
-def build_feed(out: Path, base_url: str, show: str, description: str, episodes: list[dict] | None = None) -> str:
+def _category(channel: ET.Element, category: str) -> None:
+    """<itunes:category>, a subcategory nested in its category ("News/Daily News")."""
+    element = channel
+    for part in category.split("/"):
+        element = _sub(element, f"{{{ITUNES}}}category", text=part)
+
+
+def build_feed(out: Path, base_url: str, show: Show, episodes: list[dict] | None = None) -> str:
     """feed.xml's text for `episodes` (default: kept_episodes(out))."""
     base = check_base_url(base_url)
 
@@ -135,26 +171,27 @@ def build_feed(out: Path, base_url: str, show: str, description: str, episodes: 
     episodes = kept_episodes(out) if episodes is None else episodes
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
-    _sub(channel, "title", show)
+    _sub(channel, "title", show.name)
     _sub(channel, "link", base)
-    _sub(channel, "description", description)
-    _sub(channel, "language", "en")
+    _sub(channel, "description", show.description)
+    _sub(channel, "language", show.language)
     _sub(channel, f"{{{ATOM}}}link", href=url(FEED_NAME), rel="self", type="application/rss+xml")
     _sub(channel, "lastBuildDate", format_datetime(datetime.now(timezone.utc)))
-    hosts = " & ".join(episodes[0]["hosts"].values()) if episodes else "podcaster"
-    _sub(channel, f"{{{ITUNES}}}author", hosts)
-    _sub(channel, f"{{{ITUNES}}}summary", description)
+    author = show.author or (" & ".join(episodes[0]["hosts"].values()) if episodes else "podcaster")
+    explicit = "true" if show.explicit else "false"
+    _sub(channel, f"{{{ITUNES}}}author", author)
+    _sub(channel, f"{{{ITUNES}}}summary", show.description)
     _sub(channel, f"{{{ITUNES}}}type", "episodic")
-    _sub(channel, f"{{{ITUNES}}}explicit", "false")
-    _sub(channel, f"{{{ITUNES}}}category", text="News")
+    _sub(channel, f"{{{ITUNES}}}explicit", explicit)
+    _category(channel, show.category)
     owner = _sub(channel, f"{{{ITUNES}}}owner")
-    _sub(owner, f"{{{ITUNES}}}name", hosts)
+    _sub(owner, f"{{{ITUNES}}}name", author)
     covers = sorted(out.glob("cover.*"))
     if covers:
         _sub(channel, f"{{{ITUNES}}}image", href=url(covers[0].name))
         image = _sub(channel, "image")
         _sub(image, "url", url(covers[0].name))
-        _sub(image, "title", show)
+        _sub(image, "title", show.name)
         _sub(image, "link", base)
     for ep in episodes:
         files = ep["files"]
@@ -169,7 +206,7 @@ def build_feed(out: Path, base_url: str, show: str, description: str, episodes: 
         _sub(item, "pubDate", format_datetime(published))
         _sub(item, f"{{{ITUNES}}}duration", _duration(ep["duration"]))
         _sub(item, f"{{{ITUNES}}}episodeType", "full")
-        _sub(item, f"{{{ITUNES}}}explicit", "false")
+        _sub(item, f"{{{ITUNES}}}explicit", explicit)
         if files.get("vtt"):
             _sub(item, f"{{{PODCAST}}}transcript", url=url(files["vtt"]), type="text/vtt")
         if files.get("chapters"):

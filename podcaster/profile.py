@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
 import shutil
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from xml.etree import ElementTree
 
-import platformdirs
-
-from .config import APP, EpisodeOptions, bundled_voices_dir, parse_duration
+from .config import EpisodeOptions, bundled_voices_dir, default_profile_path, parse_duration
 from .errors import ProfileError, UsageError
 from .files import MB, other_kind, read_capped
-from .types import FetchLimits, Preferences
+from .podcast_feed import APPLE_CATEGORIES
+from .types import FetchLimits, Preferences, Show
 
 NUMBER = (int, float)
 # key -> (accepted types, what to say when it is wrong)
@@ -49,7 +48,12 @@ KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "topics": ((dict,), "a table of topic = [keywords]"),
     "fetch": ((dict,), "a table of limits on fetching feeds (connect_s, read_s, total_s, max_mb, ...)"),
     "lexicon": ((dict,), 'a table of written = spoken, e.g. "Nguyen" = "Win"'),
+    "show": ((dict,), "a table of the show's name, description, author, language, category and explicit"),
 }
+# [show]: the longest each text may be (Apple's limit for a description; a name is said in every opening)
+SHOW_TEXT_MAX = {"name": 100, "description": 4000, "author": 200}
+# a BCP 47 language tag: a language, then a script, region or variant ("en", "en-GB", "en-Latn-US")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 # the largest sane value of each [fetch] limit (others: a million): inf, nan and 1e300 are refused
 FETCH_MAX = {"connect_s": 600, "read_s": 600, "total_s": 3600, "max_mb": 1024, "max_redirects": 30}
 WEIGHT_MAX = 1000         # an interest or source weight, either way
@@ -66,11 +70,6 @@ class Profile:
     feeds: list[tuple[str, str]] = field(default_factory=list)   # (URL or file, title or "")
     prefs: Preferences = field(default_factory=Preferences)
     topics: dict[str, list[str]] = field(default_factory=dict)
-
-
-def default_profile_path() -> Path:
-    """profile.toml in the per-user config folder; PODCASTER_CONFIG names another file."""
-    return Path(os.environ.get("PODCASTER_CONFIG") or Path(platformdirs.user_config_dir(APP)) / "profile.toml")
 
 
 def starter_profile() -> str:
@@ -144,6 +143,79 @@ def _fetch_limits(path: Path, table: dict) -> FetchLimits:
     return FetchLimits(**table)
 
 
+def _show(path: Path, table: dict) -> Show:
+    """[show]: the show's identity, each key checked (Show's fields; the rest keep their defaults)."""
+    valid = [f.name for f in fields(Show)]
+    for key in table:
+        if key not in valid:
+            raise ProfileError(f"{path}: unknown key 'show.{key}'{_nearest(key, valid)}")
+    values = {key: _show_text(path, key, table[key]) for key in SHOW_TEXT_MAX if key in table}
+    if "language" in table:
+        values["language"] = _language(path, table["language"])
+    if "category" in table:
+        values["category"] = _category(path, table["category"])
+    if "explicit" in table:
+        if not isinstance(table["explicit"], bool):
+            raise ProfileError(f"{path}: 'show.explicit' must be true or false (got {table['explicit']!r})")
+        values["explicit"] = table["explicit"]
+    return Show(**values)
+
+
+def _show_text(path: Path, key: str, value) -> str:
+    """A [show] text, as it goes into prompts, tags and XML: no control or invisible characters; the
+    description keeps its line breaks, the others are one line."""
+    _check(path, f"show.{key}", value, (str,), "text")
+    kept = "".join(c for c in value if unicodedata.category(c) not in ("Cc", "Cf") or c == "\n")
+    text = "\n".join(" ".join(line.split()) for line in kept.split("\n")).strip() if key == "description" \
+        else " ".join(kept.split())
+    if not text and key != "author":
+        raise ProfileError(f"{path}: 'show.{key}' is empty; write the show's {key}, or leave the key out "
+                           f"for podcaster's own")
+    if len(text) > SHOW_TEXT_MAX[key]:
+        raise ProfileError(f"{path}: 'show.{key}' is {len(text)} characters long; the most is "
+                           f"{SHOW_TEXT_MAX[key]}")
+    return text
+
+
+def _language(path: Path, value) -> str:
+    """A BCP 47 tag of English: the script is written, and the hosts speak, in English only."""
+    _check(path, "show.language", value, (str,), 'a language tag like "en" or "en-GB"')
+    if not LANGUAGE_TAG.fullmatch(value):
+        raise ProfileError(f"{path}: 'show.language' must be a language tag like \"en\" or \"en-GB\" "
+                           f"(got {value!r})")
+    if value.split("-")[0].lower() != "en":
+        raise ProfileError(f"{path}: 'show.language' is {value!r}, but the script and the voices are English "
+                           f"only; write \"en\" (or \"en-US\", \"en-GB\", ...)")
+    return value
+
+
+def _category(path: Path, value) -> str:
+    """An Apple Podcasts category, or "Category/Subcategory", in any case: spelled as Apple does."""
+    _check(path, "show.category", value, (str,), 'an Apple Podcasts category like "News" or "News/Daily News"')
+    top, _, sub = (part.strip() for part in value.partition("/"))
+    spelled = {name.casefold(): name for name in APPLE_CATEGORIES}
+    if top.casefold() not in spelled:
+        raise ProfileError(f"{path}: 'show.category' {value!r} is not an Apple Podcasts category (podcast "
+                           f"apps refuse unknown ones){_nearest_in(top, list(APPLE_CATEGORIES))}")
+    top = spelled[top.casefold()]
+    subs = {name.casefold(): name for name in APPLE_CATEGORIES[top]}
+    if not sub and "/" not in value:
+        return top
+    if sub.casefold() not in subs:
+        choices = f"write {top}/ and one of: {', '.join(APPLE_CATEGORIES[top])}" if subs else \
+            f"it has none; write \"{top}\""
+        raise ProfileError(f"{path}: 'show.category' {value!r}: {sub!r} is not an Apple Podcasts subcategory of "
+                           f"{top} (podcast apps refuse unknown ones); {choices}")
+    return f"{top}/{subs[sub.casefold()]}"
+
+
+def _nearest_in(name: str, valid: list[str]) -> str:
+    """'; did you mean ...?' for a category (any case), or the whole list."""
+    close = difflib.get_close_matches(name.casefold(), [v.casefold() for v in valid], n=1, cutoff=0.5)
+    spelled = {v.casefold(): v for v in valid}
+    return f"; did you mean {spelled[close[0]]!r}?" if close else f"; write one of: {', '.join(valid)}"
+
+
 def _resolve(path: Path, value: str) -> Path:
     p = Path(value).expanduser()
     return p if p.is_absolute() else path.parent / p
@@ -202,6 +274,8 @@ def load_profile(path: Path | None = None, required: bool = False) -> Profile:
             raise ProfileError(f"{path}: 'lexicon.{written}' must be what to say instead, as text (got {spoken!r})")
     if "lexicon" in data:
         options["lexicon"] = dict(data["lexicon"])
+    if "show" in data:
+        options["show"] = _show(path, data["show"])
     _check_values(path, options)
     return Profile(path, options, feeds, prefs, topics)
 

@@ -12,14 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from . import notes
-from .artwork import directory_problem, draw_default_cover, image_mime
-from .config import SHOW_DESCRIPTION, SHOW_NAME
+from .artwork import directory_problem, draw_default_cover, drawn_title, image_mime
 from .errors import OutputError
 from .files import atomic_path
 from .mix import export_mp3
 from .podcast_feed import FEED_NAME, build_feed, episode_paths
 from .tags import write_tags
-from .types import Episode, Script
+from .types import Episode, Script, Show
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +72,14 @@ def remove_stale_temps(out: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
-def write_feed(out: Path, base_url: str, episodes: list[dict] | None = None) -> Path:
+def write_feed(out: Path, base_url: str, episodes: list[dict] | None = None, show: Show = Show()) -> Path:
     """feed.xml for the episodes now in out (podcast_feed.kept_episodes, unless given)."""
-    return write_text(out / FEED_NAME, build_feed(out, base_url, SHOW_NAME, SHOW_DESCRIPTION, episodes))
+    return write_text(out / FEED_NAME, build_feed(out, base_url, show, episodes))
 
 
-def _cover(out: Path, artwork: Path | None) -> Path:
-    """The feed's cover in out: the user's artwork copied in, or ours drawn once."""
+def _cover(out: Path, artwork: Path | None, show: Show) -> Path:
+    """The feed's cover in out: the user's artwork copied in, or ours, drawn again when the show's
+    name is not the one on it."""
     if artwork:
         suffix = ".png" if image_mime(artwork) == "image/png" else ".jpg"
         problem = directory_problem(artwork)
@@ -90,13 +90,14 @@ def _cover(out: Path, artwork: Path | None) -> Path:
                 old.unlink()
         return write_atomic(out / f"cover{suffix}", lambda p: shutil.copyfile(artwork, p))
     existing = sorted(out.glob("cover.*"))
-    if existing:
+    if existing and drawn_title(existing[0]) in (None, show.name):
         return existing[0]
-    return write_atomic(out / "cover.png", lambda p: draw_default_cover(p, SHOW_NAME))
+    return write_atomic(out / "cover.png", lambda p: draw_default_cover(p, show.name))
 
 
 def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, spans: list[tuple[float, float]],
-                    *, base_url: str, artwork: Path | None = None, failed_feeds: list[str] | None = None) -> Episode:
+                    *, base_url: str, artwork: Path | None = None, failed_feeds: list[str] | None = None,
+                    show: Show = Show()) -> Episode:
     """Write every file of the episode (each atomically, the JSON last), then the podcast feed."""
     duration = len(samples) / rate
     chapters = notes.story_chapters(script, spans, duration)
@@ -105,12 +106,12 @@ def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, s
         paths["json"].unlink(missing_ok=True)
     except OSError as e:
         raise OutputError(f"cannot replace {paths['json']} ({e.strerror or e})") from None
-    cover = _cover(out, artwork)
+    cover = _cover(out, artwork, show)
     show_notes = notes.show_notes_markdown(script, chapters)
 
     def mp3(tmp: Path) -> None:
         export_mp3(samples, rate, tmp)
-        write_tags(tmp, title=script.title, show=SHOW_NAME, hosts=" & ".join(script.hosts.values()),
+        write_tags(tmp, title=script.title, show=show, hosts=" & ".join(script.hosts.values()),
                    date=script.date, description=show_notes, chapters=chapters, artwork=cover)
     write_atomic(paths["mp3"], mp3)
     write_text(paths["transcript"], script.transcript())
@@ -124,6 +125,6 @@ def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, s
     data.update(duration=round(duration, 3), published=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 files={kind: path.name for kind, path in paths.items() if kind != "json"})
     write_json(paths["json"], data)
-    write_feed(out, base_url)
+    write_feed(out, base_url, show=show)
     return Episode(date=script.date, mp3=paths["mp3"], script_json=paths["json"], transcript=paths["transcript"],
                    duration_s=duration, script=script, chapters=chapters, failed_feeds=failed_feeds or [])

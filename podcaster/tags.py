@@ -1,4 +1,5 @@
-"""ID3v2 tags for the episode MP3: title, show, hosts, description, artwork, and chapters.
+"""ID3v2 tags for the episode MP3: title, show (name, author, language), hosts, description, artwork, and
+chapters.
 
 Chapters are CHAP frames (one per story, titled, with the story's link) listed in order by a
 top-level CTOC table of contents, as podcast apps expect (ID3v2 Chapter Frame Addendum). Players
@@ -10,18 +11,26 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, WXXX, CTOCFlags
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TPE2, WXXX, CTOCFlags
 
 from .artwork import image_mime
-from .types import Chapter
+from .types import Chapter, Show
+
+# ID3's TLAN takes ISO 639-2 codes; a show's language is English (profile.py refuses others)
+ISO_639_2 = {"en": "eng"}
 
 
-def write_tags(mp3: Path, *, title: str, show: str, hosts: str, date: str, description: str,
+def write_tags(mp3: Path, *, title: str, show: Show, hosts: str, date: str, description: str,
                chapters: list[Chapter], artwork: Path | None = None) -> None:
     tags = ID3()
     tags.add(TIT2(encoding=3, text=title))
-    tags.add(TALB(encoding=3, text=show))
+    tags.add(TALB(encoding=3, text=show.name))
     tags.add(TPE1(encoding=3, text=hosts))
+    if show.author:
+        tags.add(TPE2(encoding=3, text=show.author))
+    language = ISO_639_2.get(show.language.split("-")[0].lower())
+    if language:
+        tags.add(TLAN(encoding=3, text=language))
     tags.add(TDRC(encoding=3, text=date))
     tags.add(TCON(encoding=3, text="Podcast"))
     tags.add(COMM(encoding=3, lang="eng", desc="", text=description))

@@ -28,6 +28,19 @@ class FetchLimits:
 
 
 @dataclass(frozen=True)
+class Show:
+    """The show's identity (the profile's [show]): said in its script, and written into its MP3 tags,
+    feed.xml and drawn cover."""
+    name: str = "The Daily Feed"
+    description: str = ("Your news feeds, talked through by two hosts every morning. "
+                        "Made by podcaster on your own hardware.")
+    author: str = ""            # who makes it; "" leaves the feed's author to the hosts, the MP3's unset
+    language: str = "en"        # a BCP 47 tag, English only: the script and the voices are English
+    category: str = "News"      # an Apple Podcasts category, or "Category/Subcategory"
+    explicit: bool = False
+
+
+@dataclass(frozen=True)
 class Story:
     id: str             # stable: hash of the entry's link (or guid, or source + title)
     title: str

@@ -118,13 +118,14 @@ def test_the_cover_is_one_the_directories_accept(episode):
 def test_a_cover_the_directories_would_refuse_is_named(tmp_path, caplog):
     """Your own --artwork is used as it is, with a warning when Apple and Spotify would refuse it."""
     from podcaster.publish import _cover
+    from podcaster.types import Show
     small = tmp_path / "small.png"
     Image.new("RGB", (800, 600)).save(small)
     (tmp_path / "out1").mkdir()
-    _cover(tmp_path / "out1", small)
+    _cover(tmp_path / "out1", small, Show())
     assert "800x600 pixels; they ask for a square of 1400 to 3000" in caplog.text
     caplog.clear()
     good = tmp_path / "good.jpg"
     Image.new("RGB", (1400, 1400)).save(good)
     (tmp_path / "out2").mkdir()
-    assert _cover(tmp_path / "out2", good).name == "cover.jpg" and "may refuse" not in caplog.text
+    assert _cover(tmp_path / "out2", good, Show()).name == "cover.jpg" and "may refuse" not in caplog.text

@@ -38,7 +38,8 @@ def options(tmp_path, tiny_llm, tiny_kokoro, feeds_day, **kw) -> EpisodeOptions:
 
 
 def day(tmp_path, tiny_llm, tiny_kokoro, date, feeds_day=None, force=False, **kw):
-    return run_daily(options(tmp_path, tiny_llm, tiny_kokoro, feeds_day or date, **kw), now=end_of(date), force=force)
+    return run_daily(options(tmp_path, tiny_llm, tiny_kokoro, feeds_day or date, **kw).resolve(), now=end_of(date),
+                     force=force)
 
 
 def told(result) -> dict[str, list[str]]:
@@ -100,7 +101,7 @@ def test_an_excluded_topic_never_appears(three_days, tiny_llm, tiny_kokoro, tmp_
     for result in three_days[0]:
         text = result.episode.script_json.read_text().lower()
         assert "football" not in text and "kestrels" not in text
-    plan = plan_show(options(tmp_path, tiny_llm, tiny_kokoro, "2026-11-24", since=timedelta(days=3)),
+    plan = plan_show(options(tmp_path, tiny_llm, tiny_kokoro, "2026-11-24", since=timedelta(days=3)).resolve(),
                      end_of("2026-11-24"))
     assert list(plan.left_out.values()) == ["topic 'sports'"] * 2      # left out, not merely outranked
     assert not any("Kestrels" in s.body for c in plan.ranked for s in c.stories)
@@ -226,7 +227,7 @@ def test_a_full_disk_is_one_clear_error_and_earlier_episodes_stay_whole(tmp_path
     monkeypatch.setenv("PODCASTER_HOME", str(tmp_path / "data"))
     first = run_daily(EpisodeOptions(feeds=DAYS / "2026-11-23" / "feeds.txt", out=small_disk, minutes=1,
                                      llm=str(tiny_llm), tts=str(tiny_kokoro), runtime="torch", device="cpu",
-                                     style="headlines"), now=end_of("2026-11-23"))
+                                     style="headlines").resolve(), now=end_of("2026-11-23"))
     before = {p.name: p.read_bytes() for p in small_disk.iterdir()}
     stat = os.statvfs(small_disk)
     with open(small_disk / "filler.bin", "wb") as filler:   # leave ~64 KB: the next MP3 cannot fit

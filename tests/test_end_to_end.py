@@ -29,8 +29,6 @@ from podcaster.writer import write_script
 from podcaster.writer.grounding import COMMON
 from podcaster.writer.llm import load_llm
 
-from conftest import DEMO_FEEDS
-
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(models.offline_kokoro_files() is None or models._parts(
@@ -64,17 +62,14 @@ def model_cache(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory, model_cache):
-    """The README's main job, run once for this module: `podcaster daily` on the demo feeds."""
+    """The README's main job, run once for this module: `podcaster daily --demo` (the demo feeds that
+    ship with podcaster, as of their news day 2026-11-25, into the data folder's demo/episodes)."""
     base = tmp_path_factory.mktemp("demo")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PODCASTER_HOME": str(base / "data"),
            "PODCASTER_CONFIG": str(base / "config" / "profile.toml"), "PODCASTER_CACHE": model_cache}
-    out = base / "episodes"
-    # the demo feeds are fixed files: pin the day so the 24 h window holds the same stories at any hour
-    done = subprocess.run([sys.executable, "-m", "podcaster", "daily", "--feeds", str(DEMO_FEEDS),
-                           "--out", str(out), "--minutes", "5",
-                           "--date", "2026-11-25"], capture_output=True, text=True, env=env,
-                          timeout=1800)
-    return done, out
+    done = subprocess.run([sys.executable, "-m", "podcaster", "daily", "--demo", "--minutes", "5"],
+                          capture_output=True, text=True, env=env, timeout=1800)
+    return done, base / "data" / "demo" / "episodes"
 
 
 def auto_runtime() -> str:

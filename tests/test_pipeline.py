@@ -21,7 +21,7 @@ def options(tmp_path, tiny_llm, tiny_kokoro, feeds=DEMO_FEEDS, **kw):
 
 
 def test_episode_files_are_written_beside_each_other(tmp_path, tiny_llm, tiny_kokoro):
-    episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro), now=NOW)
+    episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro).resolve(), now=NOW)
     out = tmp_path / "out"
     suffixes = (".chapters.json", ".html", ".json", ".md", ".mp3", ".txt", ".vtt")
     assert sorted(p.name for p in out.iterdir()) == ["cover.png", "feed.xml"] + [
@@ -48,7 +48,7 @@ def test_failed_feeds_are_reported_and_the_episode_still_made(tmp_path, tiny_llm
     (tmp_path / "junk.xml").write_text("<html><body>not a feed</body></html>")
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(f"{ROOT / 'examples/demo-feeds/harbour-gazette.xml'}\njunk.xml\nhttp://127.0.0.1:9/closed\n")
-    episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro, feeds=feeds), now=NOW)
+    episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro, feeds=feeds).resolve(), now=NOW)
     assert episode.mp3.is_file()
     assert len(episode.failed_feeds) == 2
     assert any("junk.xml: not an RSS or Atom feed" in f for f in episode.failed_feeds)
@@ -77,7 +77,7 @@ def test_stories_too_thin_for_the_time_asked_bring_more_stories_not_padding(tmp_
     opts = thin_feed(tmp_path, dict.fromkeys(["ferry", "library", "comet", "harvest", "tram", "museum"], 0))
     style = load_style("deep-dive")
     asked = words_for_stories(3, style)
-    plan = plan_show(opts, NOW)
+    plan = plan_show(opts.resolve(), NOW)
     # 40 words a story carry about 100 words of talk: one deep-dive story cannot fill three minutes honestly
     assert story_count(asked, style.words_per_story, 0) == 1
     assert len(plan.chosen) == 4 and sum(story_room(c, style) for c in plan.chosen) >= asked
@@ -85,9 +85,9 @@ def test_stories_too_thin_for_the_time_asked_bring_more_stories_not_padding(tmp_
 
 def test_a_thin_day_reaches_back_for_untold_stories_but_never_makes_a_show_of_old_news_alone(tmp_path):
     opts = thin_feed(tmp_path, {"ferry": 0, "library": 0, "comet": 2, "harvest": 2, "tram": 4})
-    plan = plan_show(opts, NOW)
+    plan = plan_show(opts.resolve(), NOW)
     assert [c.title for c in plan.chosen] == ["Ferry", "Library", "Comet", "Harvest"]   # today's first
     assert len(plan.ranked) == 4     # the tram story, older than three windows, is not a candidate
     # after the first episode, a day with no news of its own is no episode, not a rerun of leftovers
     old_only = thin_feed(tmp_path, {"comet": 2, "harvest": 2})
-    assert gather_stories(old_only.feed_locations(), old_only, NOW, first_run=False) == ([], [], [])
+    assert gather_stories(old_only.resolve(), NOW, first_run=False) == ([], [], [])

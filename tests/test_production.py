@@ -136,7 +136,7 @@ def test_feed_lists_kept_episodes_for_podcast_apps(tmp_path, tiny_llm, tiny_koko
     for day in (25, 26):
         make_episode(EpisodeOptions(feeds=DEMO_FEEDS, out=out, minutes=0.4, llm=str(tiny_llm), tts=str(tiny_kokoro),
                                     runtime="torch", device="cpu", style="headlines",
-                                    base_url="https://pods.example.org/daily"),
+                                    base_url="https://pods.example.org/daily").resolve(),
                      now=NOW.replace(day=day))
     feed = feedparser.parse((out / "feed.xml").read_bytes())
     assert not feed.bozo and feed.version == "rss20"

@@ -147,13 +147,13 @@ def test_the_opening_names_every_story_the_llm_left_out_before_its_last_turn():
                 zip(STORIES, ["Ferry line reopens", "Comet probe sends first images", "Library opens late"])]
     opening = _segment("opening", preview=[c.title for c in clusters])
     turns = [Turn("ava", "Welcome to the show. Today the ferry line reopens."), Turn("kai", "Let's get going.")]
-    named = _name_every_story(turns, clusters, opening, load_prompts())
+    named = _name_every_story(turns, clusters, opening, load_prompts(), "The Daily Feed")
     assert [t.speaker for t in named] == ["ava", "kai"]
     assert named[1].text == ("Also on today's show: Comet probe sends first images; and Library opens late. "
                              "Let's get going.")
-    assert _name_every_story(named, clusters, opening, load_prompts()) == named
+    assert _name_every_story(named, clusters, opening, load_prompts(), "The Daily Feed") == named
     # nothing passed: the show welcomes and names the stories itself, both hosts
-    alone = _name_every_story([], clusters, opening, load_prompts())
+    alone = _name_every_story([], clusters, opening, load_prompts(), "The Daily Feed")
     assert [t.speaker for t in alone] == ["ava", "kai"] and alone[1].text.startswith("Today: Ferry line reopens; Comet")
 
 

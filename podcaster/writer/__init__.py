@@ -18,9 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date as Date
 
-from ..config import SHOW_NAME
 from ..errors import GenerationError
-from ..types import Cluster, Host, Script, Style, Turn
+from ..types import Cluster, Host, Script, Show, Style, Turn
 from ..words import content_stems
 from .constrain import script_grammar
 from .facts import as_data, material_words, notes_block, sources_block, take_notes, without_host_lines
@@ -86,11 +85,22 @@ def _spoken_date(day: Date) -> str:
     return f"{day:%A}, {day:%B} {day.day}"
 
 
+def system_prompt(prompts: dict[str, str], show_name: str, style: Style, hosts: tuple[Host, Host]) -> str:
+    """What every segment is written under: the show by its name, its style, its two hosts."""
+    a, b = hosts
+    when = prompts["time_of_day"].format(time=style.time_of_day) if style.time_of_day else ""
+    return prompts["system"].format(show=show_name, style=style.description.lower(), writing=style.writing,
+                                    a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona,
+                                    time_of_day=when)
+
+
 def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style, llm: LLM, minutes: float,
                  day: Date, prompts: dict[str, str], seed: int = 0,
                  on_segment: Callable[[int, int], None] | None = None,
-                 words_per_minute: float | None = None) -> Script:
-    """words_per_minute: the hosts' measured rate, pauses included (speech.rate); else the style's."""
+                 words_per_minute: float | None = None, show_name: str = Show().name) -> Script:
+    """words_per_minute: the hosts' measured rate, pauses included (speech.rate); else the style's.
+    show_name: the listener's own (the profile's [show] name), said in the opening and the title."""
+    show_name = " ".join(show_name.split())     # one line of the prompt, whatever it was given
     a, b = hosts
     names = {a.name.casefold(): a.key, b.name.casefold(): b.key}
     # the hosts' names and the labels models use for speakers: never a line label inside source text
@@ -106,14 +116,11 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         log.warning("length: today's %d stories hold enough for about %d of the %d words asked; the episode "
                     "will run short (more feeds or a longer --since give it more news)", len(clusters),
                     budget.total, asked)
-    when = prompts["time_of_day"].format(time=style.time_of_day) if style.time_of_day else ""
-    system = prompts["system"].format(show=SHOW_NAME, style=style.description.lower(), writing=style.writing,
-                                      a_name=a.name, a_persona=a.persona, b_name=b.name, b_persona=b.persona,
-                                      time_of_day=when)
+    system = system_prompt(prompts, show_name, style, hosts)
     titles = "\n".join(f"{i}. {as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
     # words any turn may say without a source: the hosts, the show, today's date, how many stories
-    show_words = {a.name, b.name, SHOW_NAME, _spoken_date(day), str(day.year), str(len(clusters))}
-    rules = ShowRules((a.name, b.name), SHOW_NAME, style.time_of_day)
+    show_words = {a.name, b.name, show_name, _spoken_date(day), str(day.year), str(len(clusters))}
+    rules = ShowRules((a.name, b.name), show_name, style.time_of_day)
     if on_segment:
         on_segment(0, 3)
     # notes first (facts.py), each checked like a host's sentence: each segment is written from its
@@ -158,7 +165,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         # the LLM's lines to the segment's length first: the lines the show adds (below) are never cut
         turns = fit_words(written[i], segment.words * OVER_BUDGET, segment.index)
         if segment.kind == "opening":
-            turns = _name_every_story(turns, clusters, segment, prompts)
+            turns = _name_every_story(turns, clusters, segment, prompts, show_name)
         elif segment.kind == "segment":
             cluster = next(stories)
             turns = _tell_the_top_notes(turns, cluster, notes[cluster.id], segment, speakers)
@@ -178,7 +185,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         told += [c for c in clusters if segment.story_ids and c.stories[0].id == segment.story_ids[0]]
     if not told:
         raise GenerationError(f"the LLM ({llm.name}) wrote no usable segment for any story; try another --llm")
-    script = Script(title=f"{SHOW_NAME}, {_spoken_date(day)} {day.year}", date=day.isoformat(),
+    script = Script(title=f"{show_name}, {_spoken_date(day)} {day.year}", date=day.isoformat(),
                     hosts={a.key: a.name, b.key: b.name}, clusters=told, turns=turns,
                     notes={c.id: notes[c.id] for c in told})
     validate_script(script)
@@ -265,7 +272,7 @@ def _with_lines(turns: list[Turn], lines: list[str], segment: Segment, at: int) 
 
 
 def _name_every_story(turns: list[Turn], clusters: list[Cluster], opening: Segment,
-                      prompts: dict[str, str]) -> list[Turn]:
+                      prompts: dict[str, str], show_name: str) -> list[Turn]:
     """The opening with a line naming each story it did not, by the other host: the listener hears the
     whole running order before the first story (the titles are the reports' own words); and if one host
     is left, the other hands over to the first story."""
@@ -276,7 +283,7 @@ def _name_every_story(turns: list[Turn], clusters: list[Cluster], opening: Segme
         titles = missing[0] if len(missing) == 1 else "; ".join(missing[:-1]) + "; and " + missing[-1]
         lines.append(prompts["line_also_today" if turns else "line_today"].format(titles=titles))
     if not turns:
-        lines.insert(0, prompts["line_welcome"].format(show=SHOW_NAME))
+        lines.insert(0, prompts["line_welcome"].format(show=show_name))
     # before the last turn, which usually hands over to the first story
     turns = _with_lines(turns, lines, opening, max(len(turns) - 1, min(1, len(turns))))
     if len({t.speaker for t in turns}) < 2 and clusters:

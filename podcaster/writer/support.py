@@ -188,7 +188,7 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "a greeting after the opening"
     if _wrong_show_name(sentence, rules):
         return "names the show wrongly"
-    if kind == "segment" and (_FAREWELL.search(sentence) or rules.show_name.casefold() in sentence.casefold()):
+    if kind == "segment" and (_FAREWELL.search(sentence) or _names_the_show(sentence, rules)):
         return "a sign-off or show announcement mid-show"
     if first_person and kind == "segment":
         return "speaks as someone in the story"
@@ -204,6 +204,14 @@ def _ends_mid_word(sentence: str, grounds: Grounds) -> bool:
     tail = " ".join(re.findall(r"[\w'-]+", sentence.casefold())[-3:])
     return len(tail) > 3 and re.search(rf"\b{re.escape(tail)}\w", grounds.text) is not None and \
         re.search(rf"\b{re.escape(tail)}\b", grounds.text) is None
+
+
+def _names_the_show(sentence: str, rules: ShowRules) -> bool:
+    """The show's name said as a whole phrase, in any case ("the daily feed"); a name of one word (a
+    listener's "Briefing") only as written, so that the news's own "briefing" is not taken for it."""
+    name = re.sub(r"^(?i:the)\s+", "", rules.show_name.strip())
+    flags = re.I if len(name.split()) > 1 else 0
+    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, flags) is not None
 
 
 def _wrong_show_name(sentence: str, rules: ShowRules) -> bool:
