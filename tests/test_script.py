@@ -50,6 +50,10 @@ def test_repeats_and_same_speaker_runs_are_merged_or_dropped():
     ("(Warmly) Good morning! (Nodding) Yes, (calmly) indeed.", "Good morning! Yes, indeed."),
     ("(reading from the news article) The reef grew.", "The reef grew."),
     ('"Goodnight everyone! See you tomorrow."', "Goodnight everyone! See you tomorrow."),
+    # a quotation mark with no partner is a slip (heard in a test show); a quotation keeps its marks
+    ('"That sounds very promising!', "That sounds very promising!"),
+    ('Vidal said "the engines are quiet.', "Vidal said the engines are quiet."),
+    ('Vidal said "the engines are quiet." Good.', 'Vidal said "the engines are quiet." Good.'),
 ])
 def test_clean_text_removes_what_must_not_be_spoken(raw, spoken):
     assert clean_text(raw) == spoken

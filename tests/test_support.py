@@ -72,6 +72,8 @@ def test_questions_and_short_reactions_state_nothing_claims_do():
     ("Thanks for listening, see you tomorrow.", "segment", "sign-off"),
     ("Have a great night!", "closing", "wrong time of day"),
     ("Tonight, the boats run late.", "segment", "wrong time of day"),
+    ("Thanks for having us, Ava.", "segment", "like a guest"),          # heard in a test show
+    ("It's great to be here with you.", "opening", "like a guest"),
 ])
 def test_lines_that_are_not_a_presenters_are_named(sentence, kind, why):
     assert why in house_rule(sentence, kind, RULES, GROUNDS)

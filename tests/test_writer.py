@@ -132,6 +132,11 @@ def test_notes_keep_only_facts_their_reports_state():
              "- Ines Okafor said so.")
     notes = _checked_notes(reply, Grounds.of([Cluster("c", (report,))], set()), "Ferry opens", max_notes=5)
     assert notes == ["The Calder Bay ferry carried 1,240 people on Tuesday.", "Ines Okafor said so."]
+    # a note's heading is not for saying ("Who - Anton Reiss ...", heard in a test show); a heading alone is no note
+    labelled = ("- Who - Ines Okafor said so.\n- What happened: the Calder Bay ferry carried 1,240 people.\n"
+                "- Who: Okafor.")
+    assert _checked_notes(labelled, Grounds.of([Cluster("c", (report,))], set()), "Ferry opens", max_notes=5) == [
+        "Ines Okafor said so.", "The Calder Bay ferry carried 1,240 people."]
 
 
 def _segment(kind, story_ids=(), preview=()):

@@ -17,6 +17,11 @@ log = logging.getLogger(__name__)
 MAX_SOURCE_CHARS = 2500     # of a story's reports in a prompt: enough facts, bounded prefill
 MAX_SOURCES = 3             # reports of one cluster given to the writer (all are cited)
 NOTE_CHARS = 220            # the longest note: one fact, not a paragraph
+# a note headed by what it is ("Who - Anton Reiss ...", "Key number: 4.1%"): the heading is not for saying
+_NOTE_LABEL = re.compile(r"^(?:what happened|who is involved|who|what|where|when|why|how|"
+                         r"key (?:number|fact|point)|number|numbers|quote|caveat|"
+                         r"doubt|criticism|dissent|context|background|fact|detail|impact|next steps?)"
+                         r"(?: \d+)?\s*(?:[-:–—]\s+|:)", re.I)
 TOKENS_PER_NOTE = 48
 
 
@@ -78,6 +83,8 @@ def _checked_notes(reply: str, grounds: Grounds, title: str, max_notes: int) -> 
     kept, seen = [], set()
     for line in reply.splitlines():
         note = " ".join(line.strip().lstrip("-*• ").split())
+        note = _NOTE_LABEL.sub("", note)
+        note = note[:1].upper() + note[1:]
         if len(note.split()) < 3 or note.casefold() in seen:
             continue
         missing = unsupported(note, grounds)

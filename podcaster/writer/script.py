@@ -24,6 +24,7 @@ _ACTIONS = (r"laugh\w*|chuckl\w*|sigh\w*|paus\w*|smil\w*|nod\w*|grin\w*|clears|m
 _STAGE = re.compile(rf"\[[^\]]*\]|\*(?:{_ACTIONS})[^*]*\*|\((?:{_ACTIONS})[^)]*\)|\(\w+ly\)", re.I)
 _OPENING_DIRECTION = re.compile(r"^\s*(?:\([^)]{0,60}\)|\*[^*]{0,60}\*)\s*")
 _QUOTED = re.compile(r'^["“](.*)["”]$')
+_QUOTE_MARK = re.compile(r'["“”]')
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _MARKUP = re.compile(r"[*_`#<>\[\]{}|\\]")
 # a sentence ends in one stop, question or exclamation mark; dots that trail off ("which might be a..")
@@ -42,7 +43,17 @@ def clean_text(text: str) -> str:
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Cc", "Cf", "Co", "Cs"))
     text = _MARKUP.sub("", text)
     text = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(text.split()))
-    return text.strip(" -–—")
+    return _balanced_quotes(text.strip(" -–—"))
+
+
+def _balanced_quotes(text: str) -> str:
+    """A quotation mark with no partner ('"That sounds very promising!', heard in a test show) is a
+    slip, not a quotation: the lone mark goes (the first one when it opens the turn, else the last)."""
+    marks = list(_QUOTE_MARK.finditer(text))
+    if len(marks) % 2 == 0:
+        return text
+    lone = marks[0] if marks[0].start() == 0 else marks[-1]
+    return " ".join((text[:lone.start()] + text[lone.end():]).split())
 
 
 def complete_sentences(text: str) -> str:

@@ -109,6 +109,9 @@ _GREETING = re.compile(
     r"\b(?:good (?:morning|afternoon|evening|day)|welcome (?:back|to|everyone|listeners)|welcome,|hello|"
     r"hi (?:everyone|all|there|folks)|hey (?:everyone|there|folks)|my name is|i'm here with|here with me|"
     r"joining me|(?:and|with) me (?:today )?is|you're welcome)\b", re.I)
+# a guest's words: the hosts are on their own show ("Thanks for having us", heard in a test show)
+_GUEST = re.compile(r"\b(?:thanks?(?: you)?(?: so much)? for having (?:me|us)|(?:glad|great|happy|good|nice|lovely) "
+                    r"to be (?:here|with you|on the show|back)|(?:a )?pleasure to be (?:here|with you|on))\b", re.I)
 _FAREWELL = re.compile(
     r"\b(?:goodbye|bye|good night|see you (?:tomorrow|next time|then|soon)|thanks? (?:you )?for (?:listening|"
     r"joining|tuning)|that's (?:all|it) for (?:today|this|now)|until tomorrow|signing off|take care)\b", re.I)
@@ -184,6 +187,8 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "repeats the instructions"
     if _narration(sentence, rules):
         return "narrates the hosts"
+    if _GUEST.search(sentence):
+        return "talks like a guest on the show"
     if kind != "opening" and (_GREETING.search(sentence) or _self_introduction(sentence, rules)):
         return "a greeting after the opening"
     if _wrong_show_name(sentence, rules):
