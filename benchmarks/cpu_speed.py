@@ -69,7 +69,7 @@ def llm_rows(tokens: int, repeats: int) -> list[tuple[str, str, str]]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from podcaster import models
-    from podcaster.writer.convert import converted_gguf
+    from podcaster.writer.gguf import converted_gguf
     source = converted_gguf(models.offline_llm_gguf())
     tokenizer = AutoTokenizer.from_pretrained(source)
     text = demo_text_ids(tokenizer)

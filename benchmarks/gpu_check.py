@@ -4,7 +4,7 @@ Speech goes through render_turns twice in the same run: one line at a time (the 
 in the GPU's batches (speech/batch.py), so the table gives their ratio.
 
 Kokoro runs on its real weights where the offline set is installed (its int8 ONNX converted for
-torch, speech/convert.py). Where it is not (a GPU machine that the offline set cannot reach), and
+torch, speech/onnx_to_torch.py). Where it is not (a GPU machine that the offline set cannot reach), and
 for the LLM, random-weight models of the real architectures stand in (Kokoro-82M's config.json,
 Qwen2.5-1.5B's shape): the compute per token and per audio frame is the real one. Random Kokoro
 weights predict longer durations than trained ones, so the TTS figure is also reported per

@@ -3,7 +3,7 @@
     python benchmarks/tts_runtimes.py             # 25 lines of a real script, median of 3
     python benchmarks/tts_runtimes.py --lines 4 --repeats 1    # a quick smoke run
 
-The torch runtime runs the offline int8 ONNX model converted for KModel (speech/convert.py), on
+The torch runtime runs the offline int8 ONNX model converted for KModel (speech/onnx_to_torch.py), on
 the CPU and, where there is one, on CUDA. Prints a table; the ONNX runtime is the baseline.
 """
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main() -> int:
     import torch
 
     from podcaster import models
-    from podcaster.speech import convert, load_tts
+    from podcaster.speech import load_tts, onnx_to_torch
     files = models.offline_kokoro_files()
     if files is None:
         print(f"the offline Kokoro set is not installed; {models.OFFLINE_HINT}")
@@ -64,7 +64,7 @@ def main() -> int:
             ("commit", commit()), ("input", f"{len(lines)} lines of a real script, voices {', '.join(VOICES)}")]
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        folder = convert.convert(*files, Path(tmp) / "kokoro-torch")
+        folder = onnx_to_torch.convert(*files, Path(tmp) / "kokoro-torch")
         rows.append(("conversion, int8 ONNX -> KModel state dict", f"{time.perf_counter() - start:.1f} s"))
         runs = [("onnx", "cpu", None), ("torch", "cpu", str(folder))]
         if torch.cuda.is_available():

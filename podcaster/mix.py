@@ -91,22 +91,22 @@ def _fade_edges(x: np.ndarray, fade: int) -> np.ndarray:
     return x
 
 
-def _lead_in(extras: Sounds, rate: int) -> int:
+def _lead_in(sounds: Sounds, rate: int) -> int:
     """Samples before the first line: most of the sting, or a breath."""
-    return int(0.75 * len(extras.sting)) if extras.sting is not None else int(0.3 * rate)
+    return int(0.75 * len(sounds.sting)) if sounds.sting is not None else int(0.3 * rate)
 
 
-def _tail(extras: Sounds, rate: int) -> int:
+def _tail(sounds: Sounds, rate: int) -> int:
     """Samples from the outro's start to the end: the sting and a little silence."""
-    return (len(extras.sting) if extras.sting is not None else 0) + int(0.5 * rate)
+    return (len(sounds.sting) if sounds.sting is not None else 0) + int(0.5 * rate)
 
 
-def framing_seconds(extras: Sounds, rate: int) -> float:
+def framing_seconds(sounds: Sounds, rate: int) -> float:
     """The part of an episode that is neither lines nor the pauses between them."""
-    return (_lead_in(extras, rate) + _tail(extras, rate)) / rate + OUTRO_GAP_S
+    return (_lead_in(sounds, rate) + _tail(sounds, rate)) / rate + OUTRO_GAP_S
 
 
-def mix_lines(lines: list[LineAudio], style: Style, extras: Sounds | None = None
+def mix_lines(lines: list[LineAudio], style: Style, sounds: Sounds | None = None
               ) -> tuple[np.ndarray, int, list[tuple[float, float]]]:
     """One produced take: returns mastered samples, their rate, and each line's (start, end) in seconds.
 
@@ -115,10 +115,10 @@ def mix_lines(lines: list[LineAudio], style: Style, extras: Sounds | None = None
     """
     if not lines:
         raise ValueError("nothing to mix")
-    extras = extras or Sounds(None, None)
+    sounds = sounds or Sounds(None, None)
     rate = lines[0].sample_rate
     levelled = [loudness.level_line(line.samples, rate) for line in lines]
-    lead_in = _lead_in(extras, rate)
+    lead_in = _lead_in(sounds, rate)
     starts, cursor = [], lead_in
     for i, samples in enumerate(levelled):
         if i:
@@ -126,7 +126,7 @@ def mix_lines(lines: list[LineAudio], style: Style, extras: Sounds | None = None
         starts.append(cursor)
         cursor += len(samples)
     outro_at = cursor + int(OUTRO_GAP_S * rate)
-    total = outro_at + _tail(extras, rate)
+    total = outro_at + _tail(sounds, rate)
 
     speech = np.zeros(total, np.float32)
     talking = np.zeros(total, np.float32)
@@ -134,10 +134,10 @@ def mix_lines(lines: list[LineAudio], style: Style, extras: Sounds | None = None
         speech[start:start + len(samples)] += samples
         talking[start:start + len(samples)] = 1.0
     mix = speech
-    if extras.bed is not None:
-        mix = mix + _bed_track(extras.bed, lines, starts, levelled, talking, total, rate)
-    if extras.sting is not None:
-        sting = loudness.gain_to(extras.sting, rate, loudness.LINE_LUFS - 2)
+    if sounds.bed is not None:
+        mix = mix + _bed_track(sounds.bed, lines, starts, levelled, talking, total, rate)
+    if sounds.sting is not None:
+        sting = loudness.gain_to(sounds.sting, rate, loudness.LINE_LUFS - 2)
         mix[: len(sting)] += sting
         mix[outro_at:outro_at + len(sting)] += sting
     spans = [(s / rate, (s + len(x)) / rate) for s, x in zip(starts, levelled)]

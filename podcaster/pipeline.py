@@ -110,11 +110,11 @@ def plan_show(run: RunSettings, now: datetime, history: History | None = None) -
     fresh, before = [], []
     for cluster in ranked:
         (fresh if any(s.id in today for s in cluster.stories) else before).append(cluster)
-    chosen = _told_in_full(fresh, count, total_words - 2 * frame, style, opts.fetch, left_out)
+    chosen = _choose_with_articles(fresh, count, total_words - 2 * frame, style, opts.fetch, left_out)
     missing = total_words - 2 * frame - sum(story_room(c, style) for c in chosen)
     if missing > 0 and chosen:
         # a thin day: news the listener has not heard from the windows before, rather than a short show
-        earlier = _told_in_full(before, 0, missing, style, opts.fetch, left_out)
+        earlier = _choose_with_articles(before, 0, missing, style, opts.fetch, left_out)
         if earlier:
             log.info("stories: the last %s hold too little for %g minutes; added %d untold from before that",
                      _duration(opts.since), opts.minutes, len(earlier))
@@ -124,7 +124,7 @@ def plan_show(run: RunSettings, now: datetime, history: History | None = None) -
     return ShowPlan(day, chosen, ranked, left_out, failed)
 
 
-def _told_in_full(ranked: list[Cluster], count: int, words: int, style: Style, limits: FetchLimits,
+def _choose_with_articles(ranked: list[Cluster], count: int, words: int, style: Style, limits: FetchLimits,
                   left_out: dict[str, str]) -> list[Cluster]:
     """The best count clusters with their articles' full text (articles.py). A cluster whose stories
     have no usable text is replaced by the next best, and while the chosen stories hold too little

@@ -126,7 +126,7 @@ def _notes(path: Path) -> str | None:
 
 
 def _chapters(path: Path) -> list[dict]:
-    """The chapters of an episode's chapters JSON (written by notes.chapters_json): start, title, url."""
+    """The chapters of an episode's chapters JSON (written by show_notes.chapters_json): start, title, url."""
     try:
         items = json.loads(read_capped(path, EPISODE_JSON_MAX, "chapters", OutputError))["chapters"]
         chapters = [{"start": float(c["startTime"]), "title": str(c["title"]), "url": str(c.get("url") or "")}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import notes
+from . import show_notes
 from .artwork import directory_problem, draw_default_cover, drawn_title, image_mime
 from .errors import OutputError
 from .files import atomic_path
@@ -100,25 +100,25 @@ def publish_episode(out: Path, script: Script, samples: np.ndarray, rate: int, s
                     show: Show = Show()) -> Episode:
     """Write every file of the episode (each atomically, the JSON last), then the podcast feed."""
     duration = len(samples) / rate
-    chapters = notes.story_chapters(script, spans, duration)
+    chapters = show_notes.story_chapters(script, spans, duration)
     paths = episode_paths(out, script.date)
     try:    # a remade day: the old take stops counting as complete before any of its files is replaced
         paths["json"].unlink(missing_ok=True)
     except OSError as e:
         raise OutputError(f"cannot replace {paths['json']} ({e.strerror or e})") from None
     cover = _cover(out, artwork, show)
-    show_notes = notes.show_notes_markdown(script, chapters)
+    notes_markdown = show_notes.show_notes_markdown(script, chapters)
 
     def mp3(tmp: Path) -> None:
         export_mp3(samples, rate, tmp)
         write_tags(tmp, title=script.title, show=show, hosts=" & ".join(script.hosts.values()),
-                   date=script.date, description=show_notes, chapters=chapters, artwork=cover)
+                   date=script.date, description=notes_markdown, chapters=chapters, artwork=cover)
     write_atomic(paths["mp3"], mp3)
     write_text(paths["transcript"], script.transcript())
-    write_text(paths["vtt"], notes.webvtt(script, spans))
-    write_text(paths["notes_md"], show_notes)
-    write_text(paths["notes_html"], notes.show_notes_html(script, chapters))
-    write_text(paths["chapters"], notes.chapters_json(chapters))
+    write_text(paths["vtt"], show_notes.webvtt(script, spans))
+    write_text(paths["notes_md"], notes_markdown)
+    write_text(paths["notes_html"], show_notes.show_notes_html(script, chapters))
+    write_text(paths["chapters"], show_notes.chapters_json(chapters))
     data = script.to_json()
     for turn, (start, end) in zip(data["turns"], spans):
         turn["start"], turn["end"] = round(start, 3), round(end, 3)

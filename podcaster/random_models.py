@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .speech.convert import KOKORO_82M
+from .speech.onnx_to_torch import KOKORO_82M
 
 WORDS = ("the a ferry solar bay city library tools record crowd coral reef comet probe weather model storms "
          "bank rate percent new first said will is was and of to in on for with today news listeners story "

@@ -175,7 +175,7 @@ def test_the_gguf_conversion_holds_exactly_the_weights_transformers_reads_from_i
     from safetensors import safe_open
     from transformers import AutoConfig, AutoModelForCausalLM, GgufConfig
 
-    from podcaster.writer.convert import converted_gguf
+    from podcaster.writer.gguf import converted_gguf
     monkeypatch.setenv("PODCASTER_CACHE", model_cache)
     gguf = models.offline_llm_gguf()
     folder = converted_gguf(gguf)

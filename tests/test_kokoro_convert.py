@@ -42,11 +42,11 @@ ENVELOPE_CORRELATION = 0.95   # loudness contours, 10.7 ms hops, aligned the sam
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory) -> Path:
     """The offline set converted for the torch runtime."""
-    from podcaster.speech import convert
+    from podcaster.speech import onnx_to_torch
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PODCASTER_CACHE", os.environ.get("PODCASTER_TEST_CACHE", str(tmp_path_factory.mktemp("cache"))))
         onnx_path, voices = models.offline_kokoro_files()
-        return convert.convert(onnx_path, voices, tmp_path_factory.mktemp("kokoro-torch"))
+        return onnx_to_torch.convert(onnx_path, voices, tmp_path_factory.mktemp("kokoro-torch"))
 
 
 @pytest.fixture(scope="module")
@@ -205,12 +205,12 @@ def test_torch_runtime_converts_the_offline_set_once_and_speaks_its_voices():
 def test_a_damaged_or_foreign_onnx_file_is_refused_clearly(tmp_path):
     import onnx
 
-    from podcaster.speech import convert
+    from podcaster.speech import onnx_to_torch
     _, voices = models.offline_kokoro_files()
     damaged = tmp_path / "damaged.onnx"
     damaged.write_bytes(b"\x08\x07not a protobuf" * 100)
     with pytest.raises(ModelError, match="not a readable ONNX model"):
-        convert.convert(damaged, voices, tmp_path / "out")
+        onnx_to_torch.convert(damaged, voices, tmp_path / "out")
     h = onnx.helper
     graph = h.make_graph([h.make_node("Relu", ["x"], ["y"])], "tiny",
                          [h.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
@@ -218,7 +218,7 @@ def test_a_damaged_or_foreign_onnx_file_is_refused_clearly(tmp_path):
     foreign = tmp_path / "foreign.onnx"
     onnx.save(h.make_model(graph), foreign)
     with pytest.raises(ModelError, match="does not match Kokoro-82M"):
-        convert.convert(foreign, voices, tmp_path / "out")
+        onnx_to_torch.convert(foreign, voices, tmp_path / "out")
     assert not list((tmp_path / "out").glob("*.pth"))
 
 

@@ -5,6 +5,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+import numpy as np
+
 from ..errors import GenerationError, model_fault
 from ..types import Host, Lexicon, LineAudio, Style, Turn
 from .cache import LineCache, line_key
@@ -35,7 +37,7 @@ def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, st
     found = {i: audio for i, key in enumerate(keys) if cache and (audio := cache.get(key)) is not None}
     log.info("speech: %d lines, %d from the cache, %d to render", len(turns), len(found), len(turns) - len(found))
     allowed = max(1, int(len(turns) * UNSPOKEN_SHARE))
-    results: dict[int, object] = dict(found)
+    results: dict[int, np.ndarray] = dict(found)
     failed = []
     # engine.streams lines at once, the longest first: a batching engine then gets lines of about
     # one length together, and the last to finish are short. Each is cached as soon as it is spoken.
@@ -47,35 +49,35 @@ def render_turns(turns: list[Turn], hosts: dict[str, Host], voices: dict[str, st
         if on_line:
             on_line(len(results), len(turns))
         for future in as_completed(futures):
-            i, audio = futures[future], future.result()
-            results[i] = audio
-            if isinstance(audio, str):
-                failed.append(f"line {i + 1}: {audio}")
+            i, (audio, problem) = futures[future], future.result()
+            if audio is None:
+                failed.append(f"line {i + 1}: {problem}")
                 log.warning("line %d (%s) left out: the TTS failed on it %d times: %s", i + 1,
-                            hosts[turns[i].speaker].name, ATTEMPTS, audio)
+                            hosts[turns[i].speaker].name, ATTEMPTS, problem)
                 if len(failed) > allowed:
                     raise GenerationError(f"the TTS ({engine.name}) failed on {len(failed)} of {len(turns)} lines "
                                           f"({failed[0]}); the log has each one")
-            elif cache:
-                cache.put(keys[i], audio)
+            else:
+                results[i] = audio
+                if cache:
+                    cache.put(keys[i], audio)
             if on_line:
-                on_line(len(results), len(turns))
+                on_line(len(results) + len(failed), len(turns))
     finally:
         pool.shutdown(cancel_futures=True)    # on an error or Ctrl-C: only the lines being spoken finish
-    return [LineAudio(turn, results[i], engine.sample_rate) for i, turn in enumerate(turns)
-            if not isinstance(results[i], str)]
+    return [LineAudio(turn, results[i], engine.sample_rate) for i, turn in enumerate(turns) if i in results]
 
 
-def _synthesize(engine: TTSEngine, text: str, voice: str, speed: float, index: int):
-    """The line's audio, or what went wrong on the last try."""
+def _synthesize(engine: TTSEngine, text: str, voice: str, speed: float, index: int) -> tuple[np.ndarray | None, str]:
+    """(the line's audio, "") or, when every try failed, (None, what went wrong on the last)."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
             audio = engine.synthesize(text, voice, speed)
             if audio.size:
-                return audio
+                return audio, ""
             problem = "no audio"
         except (RuntimeError, ValueError, MemoryError) as e:
             fault = model_fault(e, "the TTS", engine.device)
             problem = str(fault or e).splitlines()[0] if str(fault or e) else type(e).__name__
         log.info("line %d, try %d: %s", index + 1, attempt, problem)
-    return problem
+    return None, problem

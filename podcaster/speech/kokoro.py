@@ -103,7 +103,7 @@ class KokoroOnnx:
 
 class KokoroTorch:
     """The `kokoro` package's KModel in torch: hexgrad/Kokoro-82M from the hub, a local folder, or
-    the offline int8 ONNX weights converted to a folder (speech/convert.py).
+    the offline int8 ONNX weights converted to a folder (speech/onnx_to_torch.py).
 
     It takes `streams` lines at once. With `batch` (a GPU's way: GPU_BATCH lines) the pieces of
     speech that callers on that many threads are waiting for are decoded together in one batch

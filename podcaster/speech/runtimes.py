@@ -2,7 +2,7 @@
 
 Weights: --tts names a local folder, an .onnx file or a hub id; with none, hexgrad/Kokoro-82M
 from the hub when it is cached or the hub answers, else the offline set (its int8 ONNX, and for
-the torch runtime that ONNX converted to a folder once, speech/convert.py). Runtime: torch or
+the torch runtime that ONNX converted to a folder once, speech/onnx_to_torch.py). Runtime: torch or
 onnx, or 'auto' (`auto_runtime`). The torch runtime needs the kokoro package, which installs on
 Python 3.10 to 3.12 only: without it 'auto' takes onnx and says so once.
 """
@@ -18,7 +18,7 @@ import numpy as np
 from .. import models
 from ..config import cache_dir
 from ..errors import ModelError, OutputError
-from . import convert, kokoro
+from . import kokoro, onnx_to_torch
 from .engine import TTSEngine, files_identity
 from .kokoro import KokoroOnnx, KokoroTorch
 
@@ -74,9 +74,9 @@ def offline_kokoro_torch() -> Path | None:
         raise ModelError(f"converting the offline Kokoro model for the torch runtime needs onnx: {GPU_HINT}")
     folder = cache_dir() / "models" / "kokoro-82m-int8-torch"
     source, stamp = files_identity(*files), folder / "source.txt"
-    if not (folder / convert.WEIGHTS_FILE).is_file() or not stamp.is_file() or stamp.read_text() != source:
+    if not (folder / onnx_to_torch.WEIGHTS_FILE).is_file() or not stamp.is_file() or stamp.read_text() != source:
         log.info("converting the offline Kokoro ONNX model to torch weights (once)")
-        convert.convert(*files, folder)
+        onnx_to_torch.convert(*files, folder)
         try:
             stamp.write_text(source)
         except OSError as e:
@@ -97,7 +97,7 @@ def torch_folder(onnx: Path | None = None, voices: Path | None = None, out: Path
     offline = models.offline_kokoro_files()
     if (onnx is None or voices is None) and offline is None:
         raise ModelError(f"name both the .onnx file and --voices, or {models.OFFLINE_HINT}")
-    return convert.convert(onnx or offline[0], voices or offline[1],
+    return onnx_to_torch.convert(onnx or offline[0], voices or offline[1],
                            out or cache_dir() / "models" / "kokoro-82m-torch")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import models
 from ..errors import ModelError, model_fault
 from . import constrain
-from .convert import converted_gguf
+from .gguf import converted_gguf
 
 log = logging.getLogger(__name__)
 
