@@ -119,7 +119,8 @@ def daily(
                                                             "[default: 30]"),
     day: Optional[str] = typer.Option(None, "--date", help="Make the episode of another day (YYYY-MM-DD), as at its "
                                                            "end: for replays and tests."),
-    force: bool = typer.Option(False, "--force", help="Make today's episode again even if it exists."),
+    force: bool = typer.Option(False, "--force", help="Make today's episode (with --script-only: its script) again "
+                                                      "even if it exists."),
     demo: bool = typer.Option(False, "--demo", help="The demo show: three feeds of fictional news that ship with "
                                                     "podcaster, into the data folder's demo/ (no network needed)."),
     script_only: bool = typer.Option(False, "--script-only", help="Write the script (text to edit, and JSON) and "
@@ -142,7 +143,7 @@ def daily(
             opts = demo_options(opts, out)
             now = now or _run_time(DEMO_DAY.isoformat())
         if script_only:
-            return draft_script(opts.resolve(), now=now, progress=progress)
+            return draft_script(opts.resolve(), now=now, progress=progress, force=force)
         return run_daily(opts.resolve(), now=now, force=force, progress=progress)
     _run_job(run, verbose, quiet)
 
@@ -151,8 +152,8 @@ def daily(
 def speak(
     script: Path = typer.Argument(..., help="The .script.txt (or .script.json) `daily --script-only` wrote, as "
                                             "you edited it."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder. [default: the profile's output_dir, else "
-                                                           "the per-user data folder]"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder. [default: the one the script was written "
+                                                           "for]"),
     tts: Optional[str] = typer.Option(None, "--tts", help="Kokoro weights, as for daily. [default: automatic]"),
     runtime: Optional[str] = _runtime_option(),
     device: Optional[str] = _device_option(),
@@ -173,7 +174,7 @@ def speak(
         from .pipeline import speak_draft
         opts = _options(config, None, out=out, tts=tts, runtime=runtime, device=device, sting=sting, bed=bed,
                         artwork=artwork, base_url=base_url, keep=keep)
-        return speak_draft(script, opts, force=force, progress=progress)
+        return speak_draft(script, opts, force=force, progress=progress, out=out)
     _run_job(run, verbose, quiet)
 
 
@@ -417,9 +418,8 @@ def voices(
                                                                  "daily would use."),
     tts: Optional[str] = typer.Option(None, "--tts", help="With --sample: Kokoro weights, as for daily. "
                                                           "[default: automatic]"),
-    runtime: Optional[str] = typer.Option(None, "--runtime", help="With --sample: TTS runtime: auto, torch or onnx. "
-                                                                  "[default: auto]"),
-    device: Optional[str] = typer.Option(None, "--device", help="With --sample: auto, cpu or cuda. [default: auto]"),
+    runtime: Optional[str] = _runtime_option(),
+    device: Optional[str] = _device_option(),
     config: Optional[Path] = _config_option(),
 ) -> None:
     """List the voice presets (hosts), yours and the bundled ones; --sample FOLDER lets you hear each."""

@@ -112,10 +112,10 @@ class EpisodeOptions:
         """These options checked, and every file they name read, once: the value the pipeline runs on.
         feeds=False for work that reads no feeds (speaking a script)."""
         self.validate()
-        return RunSettings(self, feeds=tuple(self.feed_locations()) if feeds else (),
-                           hosts=(load_host(self.host_a), load_host(self.host_b)), style=load_style(self.style),
-                           topics=load_topics(self.topics), lexicon=load_lexicon(self.lexicon),
-                           prompts=load_prompts())
+        hosts, style = (load_host(self.host_a), load_host(self.host_b)), load_style(self.style)   # presets first
+        topics, lexicon, prompts = load_topics(self.topics), load_lexicon(self.lexicon), load_prompts()
+        return RunSettings(self, feeds=tuple(self.feed_locations()) if feeds else (), hosts=hosts, style=style,
+                           topics=topics, lexicon=lexicon, prompts=prompts)
 
 
 @dataclass(frozen=True)

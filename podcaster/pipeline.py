@@ -13,7 +13,7 @@ import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from .publish import (
     write_feed,
     write_json,
 )
-from .script_file import ScriptDraft, drafts_dir, read_draft, write_draft
+from .script_file import ScriptDraft, drafts_dir, read_draft, refuse_overwrite, write_draft
 from .select import choose_clusters, rank_clusters, recent_stories, story_count
 from .speech import LineCache, load_tts, pick_voice, render_turns
 from .speech.rate import learn_rates, lines_over, speaking_rate, word_budget
@@ -171,6 +171,7 @@ def write_todays_script(run: RunSettings, now: datetime, progress: Progress,
     """Steps 1 and 2: plan today's show and write its script, or reuse the one a run that stopped
     saved. Raises NothingNew when every story was told before."""
     opts, hosts, style = run.options, run.hosts, run.style
+    resolve_device(opts.device)         # --device cuda without a GPU says so before the feeds are fetched
     progress("feeds", 0, 1)
     plan = plan_show(run, now, history)
     if not plan.chosen:
@@ -305,11 +306,15 @@ def run_daily(run: RunSettings, now: datetime | None = None, force: bool = False
 
 
 def draft_script(run: RunSettings, now: datetime | None = None, progress: Progress | None = None,
-                 folder: Path | None = None) -> DailyResult:
+                 force: bool = False) -> DailyResult:
     """`podcaster daily --script-only`: today's script as files to read and edit (script_file.py),
-    nothing spoken or published. Memory is read (what was told before), never written."""
+    nothing spoken or published. Memory is read (what was told before), never written. A script of
+    the day already written may hold edits: force writes it again."""
     opts = run.options
     now = now or datetime.now(timezone.utc)
+    folder = ensure_writable(drafts_dir(), "set PODCASTER_HOME to a folder you can write")   # before the LLM's minutes
+    if not force:
+        refuse_overwrite(folder, now.astimezone().date().isoformat())
     try:
         if (opts.memory or history_path()).is_file():      # memory is read, never created
             with History.open(opts.memory) as history:
@@ -318,22 +323,26 @@ def draft_script(run: RunSettings, now: datetime | None = None, progress: Progre
             script, plan, _ = write_todays_script(run, now, progress or _no_progress)
     except NothingNew as e:
         return DailyResult("nothing new", str(e))
-    json_path, text_path = write_draft(folder or drafts_dir(), ScriptDraft(script, opts.style))
+    json_path, text_path = write_draft(folder, ScriptDraft(script, opts.style, opts.out, opts.memory), overwrite=force)
     count = len(script.clusters)
     return DailyResult("written", f"{text_path}  ({count} {'story' if count == 1 else 'stories'}; edit it, then "
                                   f"`podcaster speak {text_path}`; everything, with sources: {json_path.name})")
 
 
-def speak_draft(path: Path, opts: EpisodeOptions, force: bool = False,
-                progress: Progress | None = None) -> DailyResult:
+def speak_draft(path: Path, opts: EpisodeOptions, force: bool = False, progress: Progress | None = None,
+                out: Path | None = None) -> DailyResult:
     """`podcaster speak FILE`: a script written by --script-only (and perhaps edited) made into the
-    day's episode, spoken whole: files, feed, memory and retention as `daily` has them."""
+    day's episode, spoken whole: files, feed, memory and retention as `daily` has them. The episode
+    goes to `out` if given, else where the script was written for (the demo's to the demo's)."""
     draft = read_draft(path)            # the whole file is checked before anything loads
     script = draft.script
     if len(script.hosts) != 2:
         raise ScriptFileError(f"{path}: a script has two hosts (this one has {len(script.hosts)})")
     host_a, host_b = script.hosts
-    run = replace(opts, host_a=host_a, host_b=host_b, style=draft.style).resolve(feeds=False)
+    opts = replace(opts, host_a=host_a, host_b=host_b, style=draft.style, out=out or draft.out or opts.out,
+                   memory=draft.memory)
+    run = opts.resolve(feeds=False)
+    resolve_device(opts.device)         # --device cuda without a GPU says so before anything loads
     with _one_run(opts.out, opts.memory) as history:
         existing = episode_paths(opts.out, script.date)
         if existing["json"].is_file() and not force:
@@ -402,8 +411,8 @@ def _script_key(plan: ShowPlan, run: RunSettings) -> str:
     """Everything the script depends on: the stories told and the options that shape the writing."""
     opts = run.options
     parts = {"day": plan.day, "stories": [[s.id for s in c.stories] for c in plan.chosen],
-             "updates": [c.update_of for c in plan.chosen], "hosts": [opts.host_a, opts.host_b],
-             "style": opts.style, "minutes": opts.minutes, "llm": opts.llm, "seed": opts.seed,
+             "updates": [c.update_of for c in plan.chosen], "hosts": [asdict(host) for host in run.hosts],
+             "style": asdict(run.style), "minutes": opts.minutes, "llm": opts.llm, "seed": opts.seed,
              "prompts": run.prompts, "show": opts.show.name}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

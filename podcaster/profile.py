@@ -165,6 +165,7 @@ def _show_text(path: Path, key: str, value) -> str:
     """A [show] text, as it goes into prompts, tags and XML: no control or invisible characters; the
     description keeps its line breaks, the others are one line."""
     _check(path, f"show.{key}", value, (str,), "text")
+    value = value.replace("\r\n", "\n").replace("\t", " ").replace("\r", " ")   # spacing, not control
     kept = "".join(c for c in value if unicodedata.category(c) not in ("Cc", "Cf") or c == "\n")
     text = "\n".join(" ".join(line.split()) for line in kept.split("\n")).strip() if key == "description" \
         else " ".join(kept.split())

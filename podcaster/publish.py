@@ -22,15 +22,14 @@ from .types import Episode, Script, Show
 
 log = logging.getLogger(__name__)
 
-def ensure_writable(folder: Path) -> Path:
+def ensure_writable(folder: Path, remedy: str = "pass --out with a folder you can write") -> Path:
     """Create folder and prove it can hold a file, before any slow work starts."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".podcaster-check-"):
             pass
     except OSError as e:
-        raise OutputError(f"cannot write to output folder {folder} ({e.strerror or e}); "
-                          f"pass --out with a folder you can write") from None
+        raise OutputError(f"cannot write to {folder} ({e.strerror or e}); {remedy}") from None
     return folder
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from .config import EpisodeOptions, load_host, load_lexicon, load_style, preset_names
-from .errors import GenerationError, OutputError
+from .errors import GenerationError
 from .mix import export_mp3, mix_lines
 from .models import resolve_device
-from .publish import write_atomic
+from .publish import ensure_writable, write_atomic
 from .speech import load_tts, pick_voice, render_turns
 from .types import Host, Turn
 
@@ -41,7 +41,7 @@ def write_samples(opts: EpisodeOptions, folder: Path) -> list[Sample]:
     opts.validate()
     hosts = {key: load_host(key) for key in preset_names("hosts")}
     style = load_style(opts.style)
-    _make_folder(folder)
+    ensure_writable(folder, "pass --sample with a folder you can write")
     engine = load_tts(opts.tts, opts.runtime, resolve_device(opts.device))
     voices = {key: pick_voice(host, engine) for key, host in hosts.items()}
     turns = [Turn(key, introduction(host)) for key, host in hosts.items()]
@@ -57,14 +57,6 @@ def write_samples(opts: EpisodeOptions, folder: Path) -> list[Sample]:
         path = _write_mp3(folder / f"{line.turn.speaker}.mp3", audio, rate)
         samples.append(Sample(hosts[line.turn.speaker], voices[line.turn.speaker], path, len(audio) / rate))
     return samples
-
-
-def _make_folder(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"cannot create {folder} ({e.strerror or e}); pass --sample with a folder you can "
-                          f"write") from None
 
 
 def _write_mp3(path: Path, audio: np.ndarray, rate: int) -> Path:

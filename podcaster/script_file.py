@@ -11,20 +11,23 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from .config import data_dir
-from .errors import GenerationError, ScriptFileError
+from .errors import GenerationError, ScriptFileError, UsageError
 from .files import MB, read_capped
 from .publish import write_json, write_text
 from .types import Script, Turn
-from .writer.script import validate_script
+from .writer.script import unspeakable, validate_script
 
 FORMAT = "podcaster script"
 VERSION = 1
 SCRIPT_MAX = 20 * MB            # a two-hour show with its stories' full text is well under 5 MB
 TURN_MAX_CHARS = 2000           # one host's turn; a longer one is a paste gone wrong
+SPEAKABLE = "end each sentence with . ! or ?, with no links, markup or brackets"
 _HEADING = re.compile(r"##\s*(?:(?P<opening>opening)|(?P<closing>sign-off)|story\s+(?P<number>\d+)\b.*)\s*$",
                       re.IGNORECASE)
 _TURN = re.compile(r"(?P<name>[^:#][^:]{0,40}):\s*(?P<text>.*)$")
@@ -32,9 +35,13 @@ _TURN = re.compile(r"(?P<name>[^:#][^:]{0,40}):\s*(?P<text>.*)$")
 
 @dataclass
 class ScriptDraft:
-    """A script as written or edited, with the style it was written for (speech follows it)."""
+    """A script as written or edited, with the style it was written for (speech follows it) and where
+    its episode belongs: the output folder and memory of the show it was written for (the demo's
+    are not yours)."""
     script: Script
     style: str
+    out: Path | None = None
+    memory: Path | None = None          # None: the data folder's history.db
 
 
 def drafts_dir() -> Path:
@@ -47,11 +54,26 @@ def draft_paths(folder: Path, day: str) -> tuple[Path, Path]:
     return folder / f"podcaster-{day}.script.json", folder / f"podcaster-{day}.script.txt"
 
 
-def write_draft(folder: Path, draft: ScriptDraft) -> tuple[Path, Path]:
-    """Both forms of the script, each written whole (the JSON first: the text needs it)."""
+def refuse_overwrite(folder: Path, day: str) -> None:
+    """A UsageError when day's script is already in folder: it may hold the listener's edits."""
+    text_path = draft_paths(folder, day)[1]
+    if text_path.exists():
+        raise UsageError(f"{text_path} exists (it may hold your edits); `podcaster speak {text_path}` speaks it, "
+                         f"--force writes the script again (the old one kept as .bak)")
+
+
+def write_draft(folder: Path, draft: ScriptDraft, overwrite: bool = False) -> tuple[Path, Path]:
+    """Both forms of the script, each written whole (the JSON first: the text needs it). A script of
+    that day already there may hold edits: it is replaced only with overwrite (a .bak copy kept)."""
     json_path, text_path = draft_paths(folder, draft.script.date)
-    folder.mkdir(parents=True, exist_ok=True)
+    if not overwrite:
+        refuse_overwrite(folder, draft.script.date)
+    for path in (json_path, text_path):
+        if path.exists():
+            shutil.copy2(path, path.with_name(path.name + ".bak"))
     write_json(json_path, {"format": FORMAT, "version": VERSION, "style": draft.style,
+                           "out": str(draft.out) if draft.out else None,
+                           "memory": str(draft.memory) if draft.memory else None,
                            "script": draft.script.to_json()})
     write_text(text_path, script_text(draft, json_path.name))
     return json_path, text_path
@@ -98,13 +120,13 @@ def read_draft(path: Path) -> ScriptDraft:
     try:
         validate_script(draft.script)
     except GenerationError as e:
-        raise ScriptFileError(f"{path}: {str(e).replace('script turn', 'turn')}") from None
+        raise ScriptFileError(f"{path}: {str(e).replace('script turn', 'turn')}; {SPEAKABLE}") from None
     return draft
 
 
 def _read_text(path: Path) -> str:
     try:
-        return read_capped(path, SCRIPT_MAX, "script", ScriptFileError).decode("utf-8")
+        return read_capped(path, SCRIPT_MAX, "script", ScriptFileError).decode("utf-8-sig")   # Notepad's BOM
     except UnicodeDecodeError:
         raise ScriptFileError(f"{path} is not UTF-8 text; save it as UTF-8") from None
 
@@ -120,17 +142,44 @@ def _read_json(path: Path) -> ScriptDraft:
         raise ScriptFileError(f"{path} is a version {data.get('version')!r} script; this podcaster reads "
                               f"version {VERSION}: write it again with `podcaster daily --script-only`")
     try:
+        _check_shape(data)
         script = Script.from_json(data["script"])
-        style = data["style"]
-        if not isinstance(style, str):
-            raise TypeError("style")
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ScriptFileError(f"{path}: malformed script ({type(e).__name__}: {e}); write it again with "
                               f"`podcaster daily --script-only`") from None
-    for turn in script.turns:
-        if not isinstance(turn.text, str) or not isinstance(turn.speaker, str):
-            raise ScriptFileError(f"{path}: malformed turn {turn!r}")
-    return ScriptDraft(script, style)
+    return ScriptDraft(script, data["style"], out=Path(data["out"]) if data.get("out") else None,
+                       memory=Path(data["memory"]) if data.get("memory") else None)
+
+
+def _check_shape(data: dict) -> None:
+    """Every field Script.from_json and the episode's file names rely on, of its type (TypeError,
+    ValueError, KeyError otherwise): a hand edit can break any of them."""
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise TypeError(what)
+
+    script = data["script"]
+    need(isinstance(data["style"], str) and all(isinstance(data.get(k), (str, type(None))) for k in ("out", "memory")),
+         "style, out and memory are text")
+    need(isinstance(script, dict) and isinstance(script["title"], str), "the script's title is text")
+    need(isinstance(script["date"], str), "date is text, YYYY-MM-DD")
+    date.fromisoformat(script["date"])      # ValueError: not a day (it names the episode's files)
+    hosts = script["hosts"]
+    need(isinstance(hosts, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in hosts.items()),
+         "hosts maps each host's preset to the name it is spoken by")
+    for story in script["stories"]:
+        need(all(isinstance(story[k], str) for k in ("id", "title", "body", "link", "source")),
+             "a story's id, title, body, link and source are text")
+    for segment in script["segments"]:
+        need(isinstance(segment["id"], str) and _strings(segment["story_ids"]), "a segment's story_ids are text")
+    for turn in script["turns"]:
+        need(isinstance(turn["speaker"], str) and isinstance(turn["text"], str) and _strings(turn["story_ids"])
+             and isinstance(turn["segment"], int) and not isinstance(turn["segment"], bool),
+             "a turn has a speaker, text, story_ids and a segment number")
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _check_citations(script: Script, path: Path) -> None:
@@ -166,7 +215,13 @@ def _with_text(script: Script, text: str, path: Path) -> Script:
             continue
         heading = _HEADING.match(line)
         if heading:
+            if segment == closing:
+                raise ScriptFileError(f"{path}, line {number}: a heading after ## Sign-off; the sign-off ends "
+                                      f"the show, so it comes last")
             if heading["opening"]:
+                if segment is not None:
+                    raise ScriptFileError(f"{path}, line {number}: ## Opening after the show has begun; it "
+                                          f"comes first, once")
                 segment, story_ids = 0, []
             elif heading["closing"]:
                 segment, story_ids = closing, []
@@ -176,7 +231,10 @@ def _with_text(script: Script, text: str, path: Path) -> Script:
                     raise ScriptFileError(f"{path}, line {number}: there is no story {story}; the script's stories "
                                           f"are 1 to {len(script.clusters)} (see {path.with_suffix('.json').name})")
                 cluster = script.clusters[story - 1]
-                segment, story_ids = story, [s.id for s in cluster.stories]
+                if cluster in told:
+                    raise ScriptFileError(f"{path}, line {number}: a second ## Story {story} heading; put all of "
+                                          f"a story's lines under its one heading")
+                segment, story_ids = len(told) + 1, [s.id for s in cluster.stories]
                 told.append(cluster)
             continue
         if line.startswith("##"):
@@ -200,8 +258,12 @@ def _with_text(script: Script, text: str, path: Path) -> Script:
         if len(said) > TURN_MAX_CHARS:
             raise ScriptFileError(f"{path}, line {number}: the turn is {len(said)} characters; split it "
                                   f"(at most {TURN_MAX_CHARS} a turn)")
+        problem = unspeakable(said)
+        if problem:
+            raise ScriptFileError(f"{path}, line {number}: cannot be spoken as it is ({problem}); {SPEAKABLE}")
         turns.append(Turn(speaker, said, list(story_ids), segment))
-    told = list(dict.fromkeys(told))
+    closing = len(told) + 1         # segments are numbered in the order the text tells them
+    turns = [replace(t, segment=closing) if t.segment == len(script.clusters) + 1 else t for t in turns]
     silent = [c for c in told if not any(set(t.story_ids) & {s.id for s in c.stories} for t in turns)]
     if silent:
         raise ScriptFileError(f"{path}: the heading of story {script.clusters.index(silent[0]) + 1} "

@@ -59,7 +59,7 @@ def test_unwritable_out_folder(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = runner.invoke(app, ["daily", "--feeds", str(DEMO_FEEDS), "--out", str(blocker / "sub")])
-    assert result.exit_code == 7 and "cannot write to output folder" in result.stderr
+    assert result.exit_code == 7 and "cannot write to" in result.stderr and "pass --out" in result.stderr
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")

@@ -12,7 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from podcaster.cli import app
-from podcaster.script_file import read_draft
+from podcaster.errors import ScriptFileError
+from podcaster.script_file import ScriptDraft, read_draft, write_draft
+from podcaster.types import Cluster, Script, Story, Turn
 
 from conftest import DEMO_FEEDS
 
@@ -53,8 +55,9 @@ def drafted(tmp_path, written):
 
 
 def speak(path, out, tiny_kokoro, *more):
-    return runner.invoke(app, ["speak", str(path), "--out", str(out), "--tts", str(tiny_kokoro), "--runtime", "torch",
-                               "--device", "cpu", "-q", *more])
+    """podcaster speak; out None: where the script was written for."""
+    return runner.invoke(app, ["speak", str(path), *(["--out", str(out)] if out else []), "--tts", str(tiny_kokoro),
+                               "--runtime", "torch", "--device", "cpu", "-q", *more])
 
 
 def test_script_only_writes_both_forms_and_publishes_nothing(drafted):
@@ -87,22 +90,46 @@ def test_an_edited_script_is_spoken_as_edited(drafted, tiny_kokoro):
     assert speak(text, out, tiny_kokoro, "--force").exit_code == 0
 
 
-def test_a_story_left_out_of_the_text_is_left_out_of_the_episode(drafted):
-    text, script_json, _ = drafted
-    draft = read_draft(script_json)
-    if len(draft.script.clusters) < 2:
-        pytest.skip("the tiny model's script tells one story")
-    kept, dropped = draft.script.clusters[0], draft.script.clusters[1]
+HAND_MADE = [("ava", "Good morning, two stories today.", 0), ("kai", "Ferries and tools.", 0),
+             ("ava", "The solar ferry carried 1,240 people.", 1), ("kai", "The engines are quiet.", 1),
+             ("kai", "The library lends 350 tools.", 2), ("ava", "Drills and ladders too.", 2),
+             ("kai", "That is all for today.", 3), ("ava", "See you tomorrow.", 3)]
+
+
+@pytest.fixture
+def hand_made(tmp_path):
+    """A two-story script written as --script-only writes one (no model): its text, JSON and an output folder."""
+    stories = [Story("s1", "Solar ferry opens", "The solar ferry carried 1,240 people.", "https://x/1", "Gazette",
+                     None),
+               Story("s2", "Library lends tools", "The library lends 350 tools.", "https://x/2", "Gazette", None)]
+    clusters = [Cluster("c1", (stories[0],)), Cluster("c2", (stories[1],))]
+    turns = [Turn(who, text, [f"s{seg}"] if seg in (1, 2) else [], seg) for who, text, seg in HAND_MADE]
+    script = Script("The Daily Feed, November 26", DAY, {"ava": "Ava", "kai": "Kai"}, clusters, turns)
+    script_json, text = write_draft(tmp_path, ScriptDraft(script, "headlines"))
+    return text, script_json, tmp_path / "out"
+
+
+def test_the_text_form_reads_back_as_written_and_edits_are_taken(hand_made):
+    text, script_json, _ = hand_made
+    assert read_draft(text).script.turns == read_draft(script_json).script.turns
+    edited = text.read_text(encoding="utf-8").replace("Drills and ladders too.", "Sewing machines too.")
+    text.write_bytes(("\ufeff" + edited).replace("\n", "\r\n").encode())       # Notepad: a BOM and CRLF
+    assert [t.text for t in read_draft(text).script.turns][5] == "Sewing machines too."
+
+
+def test_a_story_left_out_of_the_text_is_left_out_and_stories_follow_the_text(hand_made):
+    text, _, _ = hand_made
     lines, skipping = [], False
     for line in text.read_text().splitlines():
         if line.startswith("## "):
-            skipping = line.startswith("## Story 2:")
+            skipping = line.startswith("## Story 1:")
         if not skipping:
             lines.append(line)
     text.write_text("\n".join(lines) + "\n")
     edited = read_draft(text).script
-    assert kept in edited.clusters and dropped not in edited.clusters
-    assert not any(set(t.story_ids) & {s.id for s in dropped.stories} for t in edited.turns)
+    assert [c.id for c in edited.clusters] == ["c2"]
+    assert [t.segment for t in edited.turns] == [0, 0, 1, 1, 2, 2]         # numbered as told: chapters follow
+    assert not any("s1" in t.story_ids for t in edited.turns)
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -113,41 +140,60 @@ def test_a_story_left_out_of_the_text_is_left_out_of_the_episode(drafted):
     (lambda t: re.sub(r"(## Story 1:[^\n]*\n)(?:(?:Ava|Kai):[^\n]*\n)+", r"\1", t), "has no lines under it"),
     (lambda t: t.replace("## Opening\n", "## Opening\nAva:\n", 1), "says nothing"),
     (lambda t: t.replace("## Opening\n", "## Weather\n", 1), "unknown heading"),
-    (lambda t: t.replace("## Opening\n", "## Opening\nAva: see https://example.org/x now.\n", 1), "markup"),
+    (lambda t: t.replace("## Opening\n", "## Opening\nAva: see https://example.org/x now.\n", 1), "(markup)"),
+    (lambda t: t.replace("Ferries and tools.", "Ferries and tools"), "line 9: cannot be spoken as it is (cut-off"),
+    (lambda t: t.replace("## Story 2:", "## Story 1: again\nAva: More.\n## Story 2:"), "a second ## Story 1"),
+    (lambda t: t + "## Opening\nAva: Hello.\n", "heading after ## Sign-off"),
+    (lambda t: t.replace("## Story 1:", "## Opening\nAva: Hi.\n## Story 1:"), "## Opening after the show"),
 ])
-def test_a_bad_edit_is_one_line_naming_it_and_exit_12(drafted, tiny_kokoro, edit, message):
-    text, _, out = drafted
+def test_a_bad_edit_is_one_line_naming_it(hand_made, edit, message):
+    text, _, _ = hand_made
     text.write_text(edit(text.read_text()))
-    result = speak(text, out, tiny_kokoro)
-    assert result.exit_code == 12, result.output
-    assert result.stderr.startswith("error: ") and message in result.stderr and len(result.stderr.splitlines()) == 1
-    assert not out.exists() or not any(out.glob("*.mp3"))
+    with pytest.raises(ScriptFileError, match=re.escape(message)):
+        read_draft(text)
 
 
 @pytest.mark.parametrize("edit, message", [
     (lambda d: d["script"]["turns"][1].update(speaker="bob"), "not a host of this script"),
-    (lambda d: d["script"]["turns"][1].update(story_ids=["nope"]), "cites story 'nope'"),
+    (lambda d: d["script"]["turns"][2].update(story_ids=["nope"]), "cites story 'nope'"),
+    (lambda d: d["script"]["turns"][2].update(story_ids=[]), "cites no story"),
     (lambda d: d.update(format="something else"), "is not a podcaster script"),
     (lambda d: d.update(version=7), "version 7"),
     (lambda d: d["script"].pop("turns"), "malformed script"),
+    (lambda d: d["script"].update(date=20261126), "date is text"),
+    (lambda d: d["script"].update(date="2026-99-99"), "malformed script"),
+    (lambda d: d["script"].update(hosts=["ava", "kai"]), "hosts maps"),
+    (lambda d: d["script"]["turns"][0].update(segment="1"), "segment number"),
 ])
-def test_a_bad_json_script_is_refused(drafted, tiny_kokoro, edit, message):
-    _, script_json, out = drafted
+def test_a_bad_json_script_is_refused(hand_made, edit, message):
+    _, script_json, _ = hand_made
     data = json.loads(script_json.read_text())
     edit(data)
     script_json.write_text(json.dumps(data))
-    result = speak(script_json, out, tiny_kokoro)
-    assert result.exit_code == 12 and message in result.stderr, result.output
+    with pytest.raises(ScriptFileError, match=re.escape(message)):
+        read_draft(script_json)
 
 
-def test_a_middle_turn_citing_no_story_is_refused(drafted, tiny_kokoro):
-    _, script_json, out = drafted
-    data = json.loads(script_json.read_text())
-    middle = next(t for t in data["script"]["turns"] if t["story_ids"])
-    middle["story_ids"] = []
-    script_json.write_text(json.dumps(data))
-    result = speak(script_json, out, tiny_kokoro)
-    assert result.exit_code == 12 and "cites no story" in result.stderr, result.output
+def test_a_script_written_before_is_not_written_over_without_force(hand_made):
+    home = Path(os.environ["PODCASTER_HOME"])
+    (home / "scripts").mkdir(parents=True)
+    edited = home / "scripts" / f"podcaster-{DAY}.script.txt"
+    edited.write_text("## Opening\nAva: My own words.\n")
+    result = runner.invoke(app, ["daily", "--script-only", "--feeds", str(DEMO_FEEDS), "--date", DAY])
+    assert result.exit_code == 2 and "--force writes the script again" in result.stderr     # before any model
+    assert edited.read_text() == "## Opening\nAva: My own words.\n"
+    text, script_json, _ = hand_made
+    draft = read_draft(script_json)
+    write_draft(text.parent, draft, overwrite=True)                 # --force: the old one kept as .bak
+    assert (text.parent / (text.name + ".bak")).is_file()
+
+
+def test_speak_says_a_bad_script_in_one_line_with_exit_12_before_loading_anything(hand_made, tmp_path):
+    text, _, out = hand_made
+    text.write_text(text.read_text().replace("## Opening\n", "## Opening\nBob: Hi.\n", 1))
+    result = speak(text, out, tmp_path / "no-such-model")
+    assert result.exit_code == 12 and result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert not out.exists()
 
 
 def test_text_without_its_json_and_not_json_at_all(tmp_path, tiny_kokoro):
@@ -176,6 +222,15 @@ def test_demo_makes_the_demo_show_in_its_own_folder_and_memory(tmp_path, tiny_ll
     assert again.exit_code == 0 and "exists" in again.stdout
     clash = runner.invoke(app, ["daily", "--demo", "--feeds", str(DEMO_FEEDS)])
     assert clash.exit_code == 2 and "--demo reads the demo's own feeds" in clash.stderr
+    # the demo's script, reviewed and spoken, is the demo's episode: never in your show's folder or memory
+    drafted = runner.invoke(app, ["daily", "--demo", "--script-only", "-q", *models(tiny_llm, tiny_kokoro)])
+    assert drafted.exit_code == 0, drafted.output
+    text = home / "scripts" / "podcaster-2026-11-25.script.txt"
+    before = mp3.stat().st_mtime_ns
+    spoken = speak(text, None, tiny_kokoro, "--force")
+    assert spoken.exit_code == 0, spoken.output
+    assert mp3.stat().st_mtime_ns != before and str(mp3) in spoken.stdout
+    assert not (home / "episodes").exists() and not (home / "history.db").exists()
 
 
 def test_cli_conventions():

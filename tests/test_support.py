@@ -14,6 +14,7 @@ from podcaster.writer.support import (
     house_rule,
     kind_of,
     lexical_gap,
+    misattributed,
     sentences,
 )
 
@@ -43,6 +44,22 @@ def test_questions_and_short_reactions_state_nothing_claims_do():
     assert kind_of("We negotiated with engineers!", GROUNDS) == "claim"
     assert kind_of("Kai.", GROUNDS) == kind_of("Ava.", GROUNDS) == "fragment"     # names alone are no line
     assert kind_of("I.", GROUNDS) == "fragment" and kind_of("Indeed.", GROUNDS) == "reaction"
+
+
+def test_the_opening_may_greet_and_name_the_show_and_filler_is_said_once():
+    # heard in a demo show: "Good morning!" taken for a fragment, and "Welcome back to the Daily Feed."
+    # for words not in the reports (the show's "Daily" is "daili" once stemmed): the show opened on a question
+    assert kind_of("Good morning!", GROUNDS) == "reaction" and kind_of("See you tomorrow.", GROUNDS) == "reaction"
+    assert lexical_gap("Welcome to the Daily Feed, on Tuesday, December 1.", GROUNDS) == ""
+    assert kind_of("That.", GROUNDS) == "fragment" and kind_of("Yes.", GROUNDS) == "reaction"
+    draft = Draft("segment", [Turn("kai", "Yes, I agree. Yes, it is."), Turn("ava", "That's great."),
+                              Turn("kai", "Yes, I agree."), Turn("ava", "Yes, it is! That.")], GROUNDS)
+    [(turns, dropped)] = check_drafts([draft], RULES, None, {}, ("Ava", "Kai"))
+    assert [t.text for t in turns] == ["Yes, I agree. Yes, it is.", "That's great."]
+    assert {d.reason for d in dropped} == {"a reaction said before in this segment", "a fragment, not a sentence"}
+    opening = Draft("opening", [Turn("ava", "Good morning! Welcome to the Daily Feed.")], GROUNDS)
+    assert check_drafts([opening], RULES, None, {}, ("Ava", "Kai"))[0][0][0].text == \
+        "Good morning! Welcome to the Daily Feed."
 
 
 @pytest.mark.parametrize("sentence, kind, why", [
@@ -152,3 +169,24 @@ def test_the_judge_answers_each_question_the_same_alone_or_in_a_padded_batch(tin
     alone = [llm.judge_many([q])[0] for q in questions]
     assert all(0 <= p <= 1 for p in together) and len(set(round(p, 3) for p in together)) == 3
     assert together == pytest.approx(alone, abs=1e-3)
+
+
+QUINN = Story("q", "Solar ferry opens", '"This is the first time I could hear the gulls," said Marta Quinn, a nurse. '
+              "Not every rider was pleased: a handful of early commuters said the first crossing should leave well "
+              'before six. Harbour master Ines Vidal said the engines are quiet. She added that tickets cost 2 euros. '
+              '"It is a new start," Vidal said. "We are proud of the crossing."', "https://x/q", "Gazette", None)
+
+
+@pytest.mark.parametrize("sentence, wrong", [
+    # heard in a demo show: the commuters' complaint given to the nurse quoted before it
+    ("Marta Quinn, a nurse, said the first crossing should leave well before six.", True),
+    ("Ines Vidal said early commuters want the first crossing well before six.", True),
+    ("Marta Quinn said she could hear the gulls for the first time.", False),
+    ("Ines Vidal said tickets cost 2 euros.", False),                 # "She added ..." goes on with Vidal
+    ("Vidal said they are proud of the crossing.", False),            # a second quotation goes on with her
+    ("Early commuters said the first crossing should leave well before six.", False),
+])
+def test_words_are_given_to_the_person_who_said_them(sentence, wrong):
+    grounds = Grounds.of([Cluster("q", (QUINN,))], SHOW)
+    assert bool(misattributed(sentence, grounds)) is wrong
+    assert ("words the reports do not give" in lexical_gap(sentence, grounds)) is wrong

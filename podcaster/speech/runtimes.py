@@ -45,7 +45,8 @@ def kokoro_missing(import_it: bool = True) -> str | None:
         try:
             import kokoro as _  # noqa: F401
         except Exception as e:  # a broken install (its misaki, spacy, ...): whatever it raises, the runtime is out
-            return f"the kokoro package it needs cannot be imported ({type(e).__name__}: {e})"
+            said = " ".join(str(e).split())[:160]     # one line, however the import failed
+            return f"the kokoro package it needs cannot be imported ({type(e).__name__}: {said})"
     return None
 
 

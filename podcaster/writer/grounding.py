@@ -50,6 +50,11 @@ class Grounds:
         return frozenset(content_stems(self.text))
 
     @cached_property
+    def allowed_stems(self) -> frozenset[str]:
+        """The words any turn may use, stemmed as claims are (the show's "Daily" is "daili" there)."""
+        return frozenset(content_stems(" ".join(self.allowed))) | self.allowed
+
+    @cached_property
     def passages(self) -> list[str]:
         """The sources' sentences, as written: what a claim is shown beside when it is judged."""
         return [p for part in self.source.split("\n") for p in _SOURCE_SENTENCE.split(part) if p.strip()]

@@ -106,16 +106,19 @@ def repair_turns(turns: list[Turn]) -> list[Turn]:
     return repaired
 
 
+def unspeakable(text: str) -> str:
+    """Why a turn's text cannot be spoken as it is ('' when it can)."""
+    return ("empty text" if not text.strip() else
+            "markup" if _MARKUP.search(text) or _URL.search(text) else
+            "cut-off sentence" if not _END.search(text) else "")
+
+
 def validate_script(script: Script) -> None:
     """The last gate before speech: every turn speakable, every story told."""
     if not script.turns:
         raise GenerationError("the script has no turns; try again or use a stronger --llm")
     for i, turn in enumerate(script.turns):
-        problem = (
-            "unknown speaker" if turn.speaker not in script.hosts else
-            "empty text" if not turn.text.strip() else
-            "markup" if _MARKUP.search(turn.text) or _URL.search(turn.text) else
-            "cut-off sentence" if not _END.search(turn.text) else None)
+        problem = "unknown speaker" if turn.speaker not in script.hosts else unspeakable(turn.text)
         if problem:
             raise GenerationError(f"script turn {i + 1} is not speakable ({problem}): {turn.text[:60]!r}")
     told = {sid for t in script.turns for sid in t.story_ids}

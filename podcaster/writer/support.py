@@ -54,6 +54,11 @@ REACTION = frozenset(content_stems(
     "wild surprising surprise shame tough worrying encouraging promising hopeful relief welcome point fair "
     "question change day time lot deal start kind matter matters important"))
 
+# a one-word line that is a reaction ("Yes.", "Wow!"), unlike one left at a cut ("That.")
+INTERJECTIONS = frozenset("yes no yeah yep right exactly indeed absolutely definitely certainly wow true sure okay ok "
+                          "great agreed interesting amazing incredible fascinating remarkable wonderful nice good "
+                          "brilliant fantastic hmm oh ah".split())
+
 # what hosts say about the show itself ("today's stories", "next up", "let's dig in"): not news to check
 SHOW_VOCABULARY = frozenset(content_stems(
     "show shows episode story stories today today's news headline headlines topic topics listener listeners "
@@ -163,7 +168,12 @@ def kind_of(sentence: str, grounds: Grounds) -> str:
         return "fragment"           # "I." or "A." left at a cut: no word to say
     words = content_stems(sentence)
     # a reaction says one of its words ("Wow.", "Indeed, Kai."); names alone ("Kai. Ava.") are no line
-    if len(sentence.split()) <= REACTION_WORDS and all(w in REACTION or w in grounds.allowed for w in words) and \
+    short = len(sentence.split()) <= REACTION_WORDS
+    if short and (_GREETING.search(sentence) or _FAREWELL.search(sentence)):
+        return "reaction"           # "Good morning!": states nothing (house_rule says where it may be said)
+    if not words and len(re.findall(r"\w+", sentence)) == 1 and sentence.strip(" .!").casefold() not in INTERJECTIONS:
+        return "fragment"           # "That." left at a cut is no reaction
+    if short and all(w in REACTION or w in grounds.allowed_stems for w in words) and \
             (not words or any(w in REACTION for w in words)):
         return "reaction"
     return "claim" if len(re.findall(r"\w+", sentence)) >= MIN_CLAIM_WORDS else "fragment"
@@ -193,7 +203,7 @@ def house_rule(sentence: str, kind: str, rules: ShowRules, grounds: Grounds) -> 
         return "a greeting after the opening"
     if _wrong_show_name(sentence, rules):
         return "names the show wrongly"
-    if kind == "segment" and (_FAREWELL.search(sentence) or _names_the_show(sentence, rules)):
+    if kind == "segment" and (_FAREWELL.search(sentence) or _names_the_show(sentence, rules, grounds)):
         return "a sign-off or show announcement mid-show"
     if first_person and kind == "segment":
         return "speaks as someone in the story"
@@ -211,12 +221,14 @@ def _ends_mid_word(sentence: str, grounds: Grounds) -> bool:
         re.search(rf"\b{re.escape(tail)}\b", grounds.text) is None
 
 
-def _names_the_show(sentence: str, rules: ShowRules) -> bool:
+def _names_the_show(sentence: str, rules: ShowRules, grounds: Grounds) -> bool:
     """The show's name said as a whole phrase, in any case ("the daily feed"); a name of one word (a
-    listener's "Briefing") only as written, so that the news's own "briefing" is not taken for it."""
+    listener's "Briefing") only as written, so that the news's own "briefing" is not taken for it; and
+    never a name the reports use themselves (a show called "Today" or "World News": their words)."""
     name = re.sub(r"^(?i:the)\s+", "", rules.show_name.strip())
     flags = re.I if len(name.split()) > 1 else 0
-    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, flags) is not None
+    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, flags) is not None and \
+        re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", grounds.text) is None
 
 
 def _wrong_show_name(sentence: str, rules: ShowRules) -> bool:
@@ -256,6 +268,33 @@ def changed_number(sentence: str, grounds: Grounds) -> str:
     return ""
 
 
+# "Marta Quinn, a nurse in Saltmarsh Point, said the first crossing should leave before six": who said what
+_SAID = re.compile(r"(?P<who>(?:[A-Z][\w'’-]+ ){0,2}[A-Z][\w'’-]+)(?:,[^,]{1,80},)? (?:said|says|told|added|argued|"
+                   r"warned|noted|explained|stated|insisted|admitted)\b(?: that)?,?\s+(?P<what>[^.!?]+)")
+# a report sentence that goes on with the one before's speaker: "She added ...", or a second quotation
+_PRONOUN_START = re.compile(r"^\s*(?:[\"“]|(?:he|she|they|his|her|their)\b)", re.I)
+ATTRIBUTED_MIN = 0.6    # of what someone is said to have said, the share of content words in their own sentences
+
+
+def misattributed(sentence: str, grounds: Grounds) -> str:
+    """Who a claim says said something, when the reports give those words to someone else: heard in a
+    demo show, a nurse "said" what a handful of commuters said in the next sentence. What a person
+    said must be in the report sentences that name them, or one right after that goes on with them ("She
+    added ...", a second quotation)."""
+    for said in _SAID.finditer(sentence):
+        surname = said["who"].split()[-1].casefold().removesuffix("'s")
+        mine = [i for i, p in enumerate(grounds.passages) if re.search(rf"\b{re.escape(surname)}\b", p, re.I)]
+        if not mine:
+            continue        # not a name of the reports (unsupported() says so), or a title ("Officials")
+        near = set(mine) | {i + 1 for i in mine if i + 1 < len(grounds.passages) and
+                            _PRONOUN_START.search(grounds.passages[i + 1])}
+        theirs = frozenset().union(*(grounds.passage_stems[i] for i in near))
+        words = [w for w in content_stems(said["what"]) if w not in grounds.allowed_stems and w not in SHOW_VOCABULARY]
+        if len(words) >= 2 and sum(w in theirs for w in words) / len(words) < ATTRIBUTED_MIN:
+            return f"gives {said['who']} words the reports do not give them"
+    return ""
+
+
 def lexical_gap(sentence: str, grounds: Grounds) -> str:
     """Why the words of a claim are not its reports' ('' if they are): a number, name or quotation they
     do not hold, a number turned from a level into a change, or too few of its content words."""
@@ -265,7 +304,10 @@ def lexical_gap(sentence: str, grounds: Grounds) -> str:
     changed = changed_number(sentence, grounds)
     if changed:
         return f"a number the reports do not give that way: {changed}"
-    words = [w for w in content_stems(sentence) if w not in grounds.allowed and w not in SHOW_VOCABULARY]
+    wrong_person = misattributed(sentence, grounds)
+    if wrong_person:
+        return wrong_person
+    words = [w for w in content_stems(sentence) if w not in grounds.allowed_stems and w not in SHOW_VOCABULARY]
     if not words:
         return ""
     missing = [w for w in words if w not in grounds.stems]
@@ -281,7 +323,7 @@ _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|witho
 def close_copy(sentence: str, grounds: Grounds) -> bool:
     """Whether every content word of sentence is in one report sentence or one checked note, with no
     negation it lacks, and each number after the same word ("rose to 3.5" is not "rose by 3.5")."""
-    wanted = set(content_stems(sentence)) - grounds.allowed - SHOW_VOCABULARY
+    wanted = set(content_stems(sentence)) - grounds.allowed_stems - SHOW_VOCABULARY
     negations = len(_NEGATION.findall(sentence))
     numbers = [m.casefold() for m in _WORD_AND_NUMBER.findall(sentence)]
     return any(wanted <= stems and negations <= len(_NEGATION.findall(text)) and
@@ -305,6 +347,7 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
     to_judge: list[tuple[int, int, int, str, Grounds]] = []
     for d, draft in enumerate(drafts):
         verdicts.append([])
+        reactions = set()       # "Yes, I agree." said once in a segment is a reaction; again, filler
         for t, turn in enumerate(draft.turns):
             reasons = []
             for s, sentence in enumerate(sentences(turn.text)):
@@ -312,6 +355,10 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
                 reason = house_rule(sentence, draft.kind, rules, draft.grounds)
                 if kind == "fragment":
                     reason = "a fragment, not a sentence"
+                if kind == "reaction" and not reason:
+                    said = " ".join(re.findall(r"\w+", sentence.casefold()))
+                    reason = "a reaction said before in this segment" if said in reactions else ""
+                    reactions.add(said)
                 if not reason and kind != "reaction":
                     # a question may not smuggle in a number or a name either
                     reason = lexical_gap(sentence, draft.grounds) if kind == "claim" else \
