@@ -162,6 +162,23 @@ def test_the_opening_names_every_story_the_llm_left_out_before_its_last_turn():
     assert [t.speaker for t in alone] == ["ava", "kai"] and alone[1].text.startswith("Today: Ferry line reopens; Comet")
 
 
+def test_the_show_opens_with_a_welcome_never_a_question():
+    from podcaster.writer import _welcomed
+    opening = _segment("opening")
+    # heard in a demo show: the greeting left out, the show opened on "Can you tell us about it?"
+    asked = [Turn("ava", "Can you tell us about it? Let's get started. First up, a weather model."),
+             Turn("kai", "Also on today's show: a reef.")]
+    opened = _welcomed(asked, opening, load_prompts(), "Harbour Hour")
+    assert [(t.speaker, t.text) for t in opened] == [
+        ("ava", "Good day, and welcome to Harbour Hour. Let's get started. First up, a weather model."),
+        ("kai", "Also on today's show: a reef.")]
+    greeted = [Turn("ava", "Good morning! Welcome to Harbour Hour."), Turn("kai", "Hi.")]
+    assert _welcomed(greeted, opening, load_prompts(), "Harbour Hour") == greeted
+    only_questions = [Turn("ava", "Ready? Shall we?"), Turn("kai", "Today: a reef.")]
+    assert [t.text for t in _welcomed(only_questions, opening, load_prompts(), "Harbour Hour")] == [
+        "Good day, and welcome to Harbour Hour.", "Today: a reef."]
+
+
 def test_a_storys_top_notes_are_said_early_and_a_story_with_nothing_left_is_read_from_its_notes():
     from podcaster.writer import _tell_the_top_notes
     cluster = Cluster("f", (Story("f", "Ferry line reopens", "It reopened on Monday. It took two years. "

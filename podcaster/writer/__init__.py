@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as Date
 
 from ..errors import GenerationError
@@ -27,7 +27,7 @@ from .grounding import Grounds
 from .llm import LLM, Ask
 from .screen import screen_clusters
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
-from .support import Draft, ShowRules, check_drafts, log_dropped, says_goodbye, sentences
+from .support import Draft, ShowRules, check_drafts, log_dropped, says_goodbye, says_hello, sentences
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,8 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
         # the LLM's lines to the segment's length first: the lines the show adds (below) are never cut
         turns = fit_words(written[i], segment.words * OVER_BUDGET, segment.index)
         if segment.kind == "opening":
-            turns = _name_every_story(turns, clusters, segment, prompts, show_name)
+            turns = _welcomed(_name_every_story(turns, clusters, segment, prompts, show_name), segment, prompts,
+                              show_name)
         elif segment.kind == "segment":
             cluster = next(stories)
             turns = _tell_the_top_notes(turns, cluster, notes[cluster.id], segment, speakers)
@@ -290,6 +291,20 @@ def _name_every_story(turns: list[Turn], clusters: list[Cluster], opening: Segme
         turns = _with_lines(turns, [prompts["line_first_story"].format(title=clusters[0].title.rstrip(" .!?:;"))],
                             opening, len(turns))
     return turns
+
+
+def _welcomed(turns: list[Turn], opening: Segment, prompts: dict[str, str], show_name: str) -> list[Turn]:
+    """The opening as a show opens: no question before anything is said (a demo show opened on "Can you
+    tell us about it?"), and the show's own welcome first when the LLM's greeting did not pass."""
+    while turns:
+        said = sentences(turns[0].text)
+        first = next((i for i, s in enumerate(said) if not s.rstrip("\"'”’").endswith("?")), len(said))
+        if first == 0:
+            break
+        turns = ([replace(turns[0], text=" ".join(said[first:]))] if first < len(said) else []) + turns[1:]
+    if turns and says_hello(turns[0].text):
+        return turns
+    return _with_lines(turns, [prompts["line_welcome"].format(show=show_name)], opening, 0)
 
 
 def _tell_the_top_notes(turns: list[Turn], cluster: Cluster, notes: list[str], segment: Segment,

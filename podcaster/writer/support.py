@@ -250,6 +250,10 @@ def says_goodbye(text: str) -> bool:
     return bool(_FAREWELL.search(text))
 
 
+def says_hello(text: str) -> bool:
+    return bool(_GREETING.search(text))
+
+
 def _self_introduction(sentence: str, rules: ShowRules) -> bool:
     names = "|".join(map(re.escape, rules.host_names))
     return bool(re.search(rf"\b(?:I'm|I am|this is|it's) (?:{names})\b", sentence, re.I))
