@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 # a mix longer than --minutes by more than this share loses the last turns of its longest stories
 LENGTH_TOLERANCE = 0.03
+SHORT_SHARE = 0.8   # an episode shorter than this share of --minutes is said to be short, with why
 FILL_ROUNDS = 3     # rounds of choosing stories (and fetching their articles) for one show
 REACH_BACK = 3      # a day too thin for --minutes may add untold stories up to this many --since windows old
 
@@ -235,6 +236,10 @@ def speak_script(script: Script, run: RunSettings, studio: Studio, progress: Pro
     made = len(samples) / rate / 60
     if minutes:
         log.info("length: %.2f min for --minutes %g (%+.0f %%)", made, minutes, 100 * (made / minutes - 1))
+        if made < minutes * SHORT_SHARE:
+            log.warning("length: the episode runs %.1f min of the %g asked: the checks left out what the LLM "
+                        "wrote that its reports do not say (the log lists each line), or the stories held too "
+                        "little; a stronger --llm, more feeds or a longer --since give it more", made, minutes)
     episode = publish_episode(out, spoken, samples, rate, spans, base_url=opts.base_url, artwork=opts.artwork,
                               failed_feeds=failed_feeds, show=opts.show)
     episode.unspoken_lines = unspoken

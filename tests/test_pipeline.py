@@ -20,8 +20,10 @@ def options(tmp_path, tiny_llm, tiny_kokoro, feeds=DEMO_FEEDS, **kw):
                           tts=str(tiny_kokoro), runtime="torch", device="cpu", style="headlines", **kw)
 
 
-def test_episode_files_are_written_beside_each_other(tmp_path, tiny_llm, tiny_kokoro):
+def test_episode_files_are_written_beside_each_other(tmp_path, tiny_llm, tiny_kokoro, caplog):
     episode = make_episode(options(tmp_path, tiny_llm, tiny_kokoro).resolve(), now=NOW)
+    short = episode.duration_s < 0.8 * 0.6 * 60         # a short episode is said to be, with why
+    assert any("the episode runs" in r.message and r.levelname == "WARNING" for r in caplog.records) == short
     out = tmp_path / "out"
     suffixes = (".chapters.json", ".html", ".json", ".md", ".mp3", ".txt", ".vtt")
     assert sorted(p.name for p in out.iterdir()) == ["cover.png", "feed.xml"] + [

@@ -57,6 +57,13 @@ def test_the_opening_may_greet_and_name_the_show_and_filler_is_said_once():
     [(turns, dropped)] = check_drafts([draft], RULES, None, {}, ("Ava", "Kai"))
     assert [t.text for t in turns] == ["Yes, I agree. Yes, it is.", "That's great."]
     assert {d.reason for d in dropped} == {"a reaction said before in this segment", "a fragment, not a sentence"}
+    # heard in a demo show: questions answered by their own host, and a goodbye mid-show with its reply
+    asked = Draft("segment", [Turn("ava", "Fish numbers doubled. Will they cope? That's a good point."),
+                              Turn("kai", "Have a great day!"), Turn("ava", "You too!")], GROUNDS)
+    [(turns, dropped)] = check_drafts([asked], RULES, None, {}, ("Ava", "Kai"))
+    assert [t.text for t in turns] == ["Will they cope?"]      # (the fish are not in the ferry story)
+    assert {d.reason for d in dropped} >= {"a reaction to the host's own question",
+                                            "a sign-off or show announcement mid-show"}
     opening = Draft("opening", [Turn("ava", "Good morning! Welcome to the Daily Feed.")], GROUNDS)
     assert check_drafts([opening], RULES, None, {}, ("Ava", "Kai"))[0][0][0].text == \
         "Good morning! Welcome to the Daily Feed."

@@ -208,6 +208,8 @@ def test_the_sign_off_has_both_hosts_and_no_segment_ends_on_an_open_question():
     assert len({t.speaker for t in _signed_off_by_both([], closing, load_prompts())}) == 2
     headlines = [Turn("kai", "Mount Orla sees its first supernova."), Turn("ava", "House prices fell again.")]
     assert "Thanks for listening" in _signed_off_by_both(headlines, closing, load_prompts())[-1].text
+    thanked = _signed_off_by_both([Turn("ava", "Thanks for listening! See you tomorrow.")], closing, load_prompts())
+    assert [t.text for t in thanked] == ["Thanks for listening! See you tomorrow.", "Bye for now."]    # not twice
     asked = [Turn("ava", "It reopened."), Turn("kai", "Will fares rise?")]
     assert _without_open_question(asked) == asked[:1]
     asked = [Turn("ava", "The treaty was signed. It took 12 years. What do you think? Any questions?")]

@@ -27,7 +27,7 @@ from .grounding import Grounds
 from .llm import LLM, Ask
 from .screen import screen_clusters
 from .script import SENTENCE_END, parse_turns, repair_turns, validate_script
-from .support import Draft, ShowRules, check_drafts, log_dropped, says_goodbye, says_hello, sentences
+from .support import Draft, ShowRules, check_drafts, log_dropped, says_goodbye, says_hello, sentences, thanks_listeners
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +347,9 @@ def _signed_off_by_both(turns: list[Turn], closing: Segment, prompts: dict[str, 
     """The sign-off, with the show's own goodbye where the LLM's did not pass, said none, or had one host."""
     if len({t.speaker for t in turns}) >= 2 and says_goodbye(" ".join(t.text for t in turns)):
         return turns
-    return _with_lines(turns, ([] if turns else [prompts["line_wrap"]]) + [prompts["line_goodbye"]], closing,
+    # one host thanked the listeners already: the other says goodbye, not the same thanks again
+    goodbye = prompts["line_goodbye_too" if thanks_listeners(" ".join(t.text for t in turns)) else "line_goodbye"]
+    return _with_lines(turns, ([] if turns else [prompts["line_wrap"]]) + [goodbye], closing,
                        len(turns))
 
 

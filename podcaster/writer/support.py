@@ -119,7 +119,8 @@ _GUEST = re.compile(r"\b(?:thanks?(?: you)?(?: so much)? for having (?:me|us)|(?
                     r"to be (?:here|with you|on the show|back)|(?:a )?pleasure to be (?:here|with you|on))\b", re.I)
 _FAREWELL = re.compile(
     r"\b(?:goodbye|bye|good night|see you (?:tomorrow|next time|then|soon)|thanks? (?:you )?for (?:listening|"
-    r"joining|tuning)|that's (?:all|it) for (?:today|this|now)|until tomorrow|signing off|take care)\b", re.I)
+    r"joining|tuning)|that's (?:all|it) for (?:today|this|now)|until tomorrow|signing off|take care|"
+    r"have a (?:great|good|nice|lovely|wonderful) (?:day|morning|evening|night|weekend|one)|you too)\b", re.I)
 # words for a time of day; a style names its own (Style.time_of_day), the others need the news to say them
 TIMES_OF_DAY = {"morning": r"(?:this|good|great|nice|lovely) morning|breakfast",
                 "evening": r"tonight|(?:this|good|great|nice|lovely) (?:evening|night)|end of the day"}
@@ -254,6 +255,10 @@ def says_hello(text: str) -> bool:
     return bool(_GREETING.search(text))
 
 
+def thanks_listeners(text: str) -> bool:
+    return bool(re.search(r"(?i)\bthanks?(?: you)? for (?:listening|joining|tuning)", text))
+
+
 def _self_introduction(sentence: str, rules: ShowRules) -> bool:
     names = "|".join(map(re.escape, rules.host_names))
     return bool(re.search(rf"\b(?:I'm|I am|this is|it's) (?:{names})\b", sentence, re.I))
@@ -353,7 +358,7 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
         verdicts.append([])
         reactions = set()       # "Yes, I agree." said once in a segment is a reaction; again, filler
         for t, turn in enumerate(draft.turns):
-            reasons = []
+            reasons, before = [], ""
             for s, sentence in enumerate(sentences(turn.text)):
                 kind = "claim" if draft.kind == "notes" else kind_of(sentence, draft.grounds)
                 reason = house_rule(sentence, draft.kind, rules, draft.grounds)
@@ -361,8 +366,10 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
                     reason = "a fragment, not a sentence"
                 if kind == "reaction" and not reason:
                     said = " ".join(re.findall(r"\w+", sentence.casefold()))
-                    reason = "a reaction said before in this segment" if said in reactions else ""
+                    reason = "a reaction said before in this segment" if said in reactions else \
+                        "a reaction to the host's own question" if before == "question" else ""
                     reactions.add(said)
+                before = kind
                 if not reason and kind != "reaction":
                     # a question may not smuggle in a number or a name either
                     reason = lexical_gap(sentence, draft.grounds) if kind == "claim" else \
