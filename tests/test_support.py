@@ -56,7 +56,7 @@ def test_the_opening_may_greet_and_name_the_show_and_filler_is_said_once():
                               Turn("kai", "Yes, I agree."), Turn("ava", "Yes, it is! That.")], GROUNDS)
     [(turns, dropped)] = check_drafts([draft], RULES, None, {}, ("Ava", "Kai"))
     assert [t.text for t in turns] == ["Yes, I agree. Yes, it is.", "That's great."]
-    assert {d.reason for d in dropped} == {"a reaction said before in this segment", "a fragment, not a sentence"}
+    assert {d.reason for d in dropped} == {"said before in this segment", "a fragment, not a sentence"}
     # heard in a demo show: questions answered by their own host, and a goodbye mid-show with its reply
     asked = Draft("segment", [Turn("ava", "Fish numbers doubled. Will they cope? That's a good point."),
                               Turn("kai", "Have a great day!"), Turn("ava", "You too!")], GROUNDS)
@@ -64,6 +64,10 @@ def test_the_opening_may_greet_and_name_the_show_and_filler_is_said_once():
     assert [t.text for t in turns] == ["Will they cope?"]      # (the fish are not in the ferry story)
     assert {d.reason for d in dropped} >= {"a reaction to the host's own question",
                                             "a sign-off or show announcement mid-show"}
+    # and a run of questions no one answers: one at a time
+    run = Draft("segment", [Turn("ava", "How did the city pay for it? And what happened then?")], GROUNDS)
+    assert [t.text for t in check_drafts([run], RULES, None, {}, ("Ava", "Kai"))[0][0]] == [
+        "How did the city pay for it?"]
     opening = Draft("opening", [Turn("ava", "Good morning! Welcome to the Daily Feed.")], GROUNDS)
     assert check_drafts([opening], RULES, None, {}, ("Ava", "Kai"))[0][0][0].text == \
         "Good morning! Welcome to the Daily Feed."
@@ -97,6 +101,8 @@ def test_the_opening_may_greet_and_name_the_show_and_filler_is_said_once():
     ("Have a great night!", "closing", "wrong time of day"),
     ("Tonight, the boats run late.", "segment", "wrong time of day"),
     ("Thanks for having us, Ava.", "segment", "like a guest"),          # heard in a test show
+    ("Does anyone have any questions about this?", "segment", "lectures"),   # the listener is not in the room
+    ("Goodnight everyone, see you tomorrow.", "closing", "wrong time of day"),   # heard in a morning show
     ("It's great to be here with you.", "opening", "like a guest"),
 ])
 def test_lines_that_are_not_a_presenters_are_named(sentence, kind, why):
@@ -197,3 +203,12 @@ def test_words_are_given_to_the_person_who_said_them(sentence, wrong):
     grounds = Grounds.of([Cluster("q", (QUINN,))], SHOW)
     assert bool(misattributed(sentence, grounds)) is wrong
     assert ("words the reports do not give" in lexical_gap(sentence, grounds)) is wrong
+
+
+def test_a_host_does_not_talk_to_themself_or_say_a_sentence_twice():
+    rules = ShowRules(("Ava", "Kai"), "The Daily Feed", "morning", host_keys=("ava", "kai"))
+    draft = Draft("opening", [Turn("ava", "Ava, let's talk about this. Welcome to the Daily Feed. "
+                                          "Welcome to the Daily Feed."), Turn("kai", "Ava, good morning.")], GROUNDS)
+    [(turns, dropped)] = check_drafts([draft], rules, None, {}, ("Ava", "Kai"))
+    assert [t.text for t in turns] == ["Welcome to the Daily Feed.", "Ava, good morning."]
+    assert {d.reason for d in dropped} == {"a host talking to themself", "said before in this segment"}

@@ -137,6 +137,10 @@ def test_notes_keep_only_facts_their_reports_state():
                 "- Who: Okafor.")
     assert _checked_notes(labelled, Grounds.of([Cluster("c", (report,))], set()), "Ferry opens", max_notes=5) == [
         "Ines Okafor said so.", "The Calder Bay ferry carried 1,240 people."]
+    # a note without a verb is no line a newsreader says ("45 cubic metres per second.", heard in a test show)
+    telegraphic = "- 1,240 people on Tuesday.\n- Calder Bay ferry, Ines Okafor.\n- 1,240 people rode on Tuesday."
+    assert _checked_notes(telegraphic, Grounds.of([Cluster("c", (report,))], set()), "Ferry opens", max_notes=5) == [
+        "1,240 people rode on Tuesday."]
 
 
 def _segment(kind, story_ids=(), preview=()):
@@ -174,6 +178,10 @@ def test_the_show_opens_with_a_welcome_never_a_question():
         ("kai", "Also on today's show: a reef.")]
     greeted = [Turn("ava", "Good morning! Welcome to Harbour Hour."), Turn("kai", "Hi.")]
     assert _welcomed(greeted, opening, load_prompts(), "Harbour Hour") == greeted
+    from podcaster.writer import _without_leading_questions
+    story = [Turn("ava", "What does this mean for residents? What's happening there?"),
+             Turn("kai", "The bank raised its rate. Why?")]
+    assert _without_leading_questions(story) == [Turn("kai", "The bank raised its rate. Why?")]
     only_questions = [Turn("ava", "Ready? Shall we?"), Turn("kai", "Today: a reef.")]
     assert [t.text for t in _welcomed(only_questions, opening, load_prompts(), "Harbour Hour")] == [
         "Good day, and welcome to Harbour Hour.", "Today: a reef."]

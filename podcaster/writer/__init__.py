@@ -120,7 +120,7 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
     titles = "\n".join(f"{i}. {as_data(c.title, speakers)}" for i, c in enumerate(clusters, 1))
     # words any turn may say without a source: the hosts, the show, today's date, how many stories
     show_words = {a.name, b.name, show_name, _spoken_date(day), str(day.year), str(len(clusters))}
-    rules = ShowRules((a.name, b.name), show_name, style.time_of_day)
+    rules = ShowRules((a.name, b.name), show_name, style.time_of_day, host_keys=(a.key, b.key))
     if on_segment:
         on_segment(0, 3)
     # notes first (facts.py), each checked like a host's sentence: each segment is written from its
@@ -169,7 +169,8 @@ def write_script(clusters: list[Cluster], hosts: tuple[Host, Host], style: Style
                               show_name)
         elif segment.kind == "segment":
             cluster = next(stories)
-            turns = _tell_the_top_notes(turns, cluster, notes[cluster.id], segment, speakers)
+            turns = _tell_the_top_notes(_without_leading_questions(turns), cluster, notes[cluster.id], segment,
+                                        speakers)
         else:
             turns = _signed_off_by_both(turns, segment, prompts)
         written[i] = _both_hosts(_without_open_question(turns), segment)
@@ -293,15 +294,22 @@ def _name_every_story(turns: list[Turn], clusters: list[Cluster], opening: Segme
     return turns
 
 
-def _welcomed(turns: list[Turn], opening: Segment, prompts: dict[str, str], show_name: str) -> list[Turn]:
-    """The opening as a show opens: no question before anything is said (a demo show opened on "Can you
-    tell us about it?"), and the show's own welcome first when the LLM's greeting did not pass."""
+def _without_leading_questions(turns: list[Turn]) -> list[Turn]:
+    """A part of the show starts by saying something: the questions before its first statement go (a
+    demo show opened on "Can you tell us about it?", a story on three questions no one answered)."""
     while turns:
         said = sentences(turns[0].text)
         first = next((i for i, s in enumerate(said) if not s.rstrip("\"'”’").endswith("?")), len(said))
         if first == 0:
             break
         turns = ([replace(turns[0], text=" ".join(said[first:]))] if first < len(said) else []) + turns[1:]
+    return turns
+
+
+def _welcomed(turns: list[Turn], opening: Segment, prompts: dict[str, str], show_name: str) -> list[Turn]:
+    """The opening as a show opens: no question first, and the show's own welcome first when the LLM's
+    greeting did not pass."""
+    turns = _without_leading_questions(turns)
     if turns and says_hello(turns[0].text):
         return turns
     return _with_lines(turns, [prompts["line_welcome"].format(show=show_name)], opening, 0)

@@ -86,7 +86,7 @@ _LECTURE = re.compile(
     r"\b(?:(?:it's|it is) (?:important|crucial|essential|vital|key|worth remembering) (?:to|that)|"
     r"we (?:all )?(?:need|should|must|have|ought) to|we (?:all )?should|you (?:should|must|need to|ought to)|"
     r"everyone (?:should|must|needs to)|make sure (?:to|you|we)|be (?:careful|cautious|mindful|aware|vigilant)|"
-    r"remember to|let's (?:all )?(?:hope|remember|not forget))\b", re.I)
+    r"remember to|let's (?:all )?(?:hope|remember|not forget)|does anyone|^\W*any (?:more )?questions)\b", re.I)
 # a sentence that gives an order: a report has no reason to, and a host tells the news, not the listener
 _COMMAND = re.compile(r"^\W*(?:please\s+)?(?:speak|say|tell|visit|call|click|buy|subscribe|sign up|follow|go to|"
                       r"check out|download|vote|donate|remember|don't|do not|stop|try|make sure|use|get|act)\b", re.I)
@@ -123,7 +123,7 @@ _FAREWELL = re.compile(
     r"have a (?:great|good|nice|lovely|wonderful) (?:day|morning|evening|night|weekend|one)|you too)\b", re.I)
 # words for a time of day; a style names its own (Style.time_of_day), the others need the news to say them
 TIMES_OF_DAY = {"morning": r"(?:this|good|great|nice|lovely) morning|breakfast",
-                "evening": r"tonight|(?:this|good|great|nice|lovely) (?:evening|night)|end of the day"}
+                "evening": r"tonight|good ?night|(?:this|good|great|nice|lovely) (?:evening|night)|end of the day"}
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,7 @@ class ShowRules:
     host_names: tuple[str, ...]
     show_name: str
     time_of_day: str = ""       # "morning", "evening", or "" (any)
+    host_keys: tuple[str, ...] = ()     # each host's preset key, as host_names: whose turn says a name
 
 
 @dataclass
@@ -356,19 +357,25 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
     to_judge: list[tuple[int, int, int, str, Grounds]] = []
     for d, draft in enumerate(drafts):
         verdicts.append([])
-        reactions = set()       # "Yes, I agree." said once in a segment is a reaction; again, filler
+        said_before = set()     # "Yes, I agree." said once in a segment is a reaction; again, filler
         for t, turn in enumerate(draft.turns):
             reasons, before = [], ""
+            own_name = dict(zip(rules.host_keys, rules.host_names)).get(turn.speaker, "")
             for s, sentence in enumerate(sentences(turn.text)):
                 kind = "claim" if draft.kind == "notes" else kind_of(sentence, draft.grounds)
                 reason = house_rule(sentence, draft.kind, rules, draft.grounds)
+                if own_name and re.match(rf"\W*{re.escape(own_name)}\s*,", sentence):
+                    reason = "a host talking to themself"      # Ava: "Ava, let's talk about this."
+                said = " ".join(re.findall(r"\w+", sentence.casefold()))
+                if said in said_before and not reason:
+                    reason = "said before in this segment"
+                said_before.add(said)
                 if kind == "fragment":
                     reason = "a fragment, not a sentence"
-                if kind == "reaction" and not reason:
-                    said = " ".join(re.findall(r"\w+", sentence.casefold()))
-                    reason = "a reaction said before in this segment" if said in reactions else \
-                        "a reaction to the host's own question" if before == "question" else ""
-                    reactions.add(said)
+                if kind == "question" and before == "question" and not reason:
+                    reason = "a second question in a row (a host asks one thing at a time)"
+                if kind == "reaction" and before == "question" and not reason:
+                    reason = "a reaction to the host's own question"
                 before = kind
                 if not reason and kind != "reaction":
                     # a question may not smuggle in a number or a name either
