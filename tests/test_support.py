@@ -212,3 +212,17 @@ def test_a_host_does_not_talk_to_themself_or_say_a_sentence_twice():
     [(turns, dropped)] = check_drafts([draft], rules, None, {}, ("Ava", "Kai"))
     assert [t.text for t in turns] == ["Welcome to the Daily Feed.", "Ava, good morning."]
     assert {d.reason for d in dropped} == {"a host talking to themself", "said before in this segment"}
+
+
+def test_a_point_made_again_in_other_words_is_said_once_and_no_script_directions_are_said():
+    reyne = Story("r", "Reyne banned", "Tomas Reyne was caught testing positive for EPO, a blood-boosting drug. "
+                  "Reyne denied taking the drug.", "https://x/r", "Sports", None)
+    grounds = Grounds.of([Cluster("r", (reyne,))], SHOW)
+    draft = Draft("segment", [Turn("kai", "Tomas Reyne was caught testing positive for EPO, a blood-boosting drug. "
+                                          "He was caught testing positive for EPO, a blood-boosting drug."),
+                              Turn("ava", "Great. Reyne denied taking the drug.")], grounds)
+    [(turns, dropped)] = check_drafts([draft], RULES, None, {}, ("Ava", "Kai"))
+    assert [d.reason for d in dropped] == ["said before in this segment"]      # a reaction's word is no repeat
+    # heard in a test show's sign-off
+    assert "narrates" in house_rule('Ava "Thank you all for listening!"', "closing", RULES, GROUNDS)
+    assert "repeats the instructions" in house_rule("Both say goodbye.", "closing", RULES, GROUNDS)

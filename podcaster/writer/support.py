@@ -47,6 +47,7 @@ YES_MIN = 0.7
 
 # a sentence of at most this many words whose content words are all of these is a reaction, not a claim
 REACTION_WORDS = 8
+REPEAT_SHARE = 0.8      # a sentence with this share of its (or the other's) words in one said before says it again
 REACTION = frozenset(content_stems(
     "wow great interesting fascinating amazing impressive exactly right true indeed absolutely incredible good "
     "news really pretty huge big story stories sounds sound thing things definitely certainly agreed agree nice "
@@ -98,7 +99,7 @@ _ADVERT = re.compile(r"\b(?:www\b|https?\b|dot (?:com|org|net|io)\b"
                      r"|brought to you by|(?:our|today's|this episode's|the show's) sponsors?\b"
                      r"|(?:episode|show|segment|podcast) is sponsored by)", re.I)
 # the writer's instructions said back ("both hosts end the show by ..."): not a line of the show
-_PROMPT_ECHO = re.compile(r"\b(?:both hosts|the (?:two )?hosts|in about \d+ words|\d+ turns|the notes say"
+_PROMPT_ECHO = re.compile(r"\b(?:both hosts|both say|the (?:two )?hosts|in about \d+ words|\d+ turns|the notes say"
                           r"|the sign-off)\b", re.I)
 # a sentence that ends on one of these stopped mid-thought: "... ending the show with a."
 # (not "that" or "is": "15 million of that.", "that's what it is.")
@@ -243,9 +244,11 @@ def _wrong_show_name(sentence: str, rules: ShowRules) -> bool:
 
 
 def _narration(sentence: str, rules: ShowRules) -> bool:
-    """A host named in the third person doing something: "Ava finishes by asking", "Kai said"."""
+    """A host named in the third person doing something ("Ava finishes by asking", "Kai said"), or a
+    host's name before a quotation, as in a script (Ava "Thank you all for listening ...")."""
     names = "|".join(map(re.escape, rules.host_names))
-    return bool(re.search(rf"\b(?:{names}) (?!is\b|was\b|has\b)(?:\w+s|\w+ed|said|says)\b", sentence))
+    return bool(re.search(rf"\b(?:{names}) (?!is\b|was\b|has\b)(?:\w+s|\w+ed|said|says)\b", sentence) or
+                re.search(rf"\b(?:{names}):? [\"“]", sentence))
 
 
 def says_goodbye(text: str) -> bool:
@@ -357,7 +360,7 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
     to_judge: list[tuple[int, int, int, str, Grounds]] = []
     for d, draft in enumerate(drafts):
         verdicts.append([])
-        said_before = set()     # "Yes, I agree." said once in a segment is a reaction; again, filler
+        said_before = []        # "Yes, I agree." said once in a segment is a reaction; again, filler
         for t, turn in enumerate(draft.turns):
             reasons, before = [], ""
             own_name = dict(zip(rules.host_keys, rules.host_names)).get(turn.speaker, "")
@@ -366,10 +369,9 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
                 reason = house_rule(sentence, draft.kind, rules, draft.grounds)
                 if own_name and re.match(rf"\W*{re.escape(own_name)}\s*,", sentence):
                     reason = "a host talking to themself"      # Ava: "Ava, let's talk about this."
-                said = " ".join(re.findall(r"\w+", sentence.casefold()))
-                if said in said_before and not reason:
+                said = frozenset(content_stems(sentence)) or frozenset(re.findall(r"\w+", sentence.casefold()))
+                if not reason and any(_says_again(said, earlier) for earlier in said_before):
                     reason = "said before in this segment"
-                said_before.add(said)
                 if kind == "fragment":
                     reason = "a fragment, not a sentence"
                 if kind == "question" and before == "question" and not reason:
@@ -383,6 +385,8 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
                         ", ".join(unsupported(sentence, draft.grounds))
                 if not reason and kind == "claim" and not close_copy(sentence, draft.grounds):
                     to_judge.append((d, t, s, sentence, draft.grounds))
+                if not reason:
+                    said_before.append(said)
                 reasons.append(reason)
             verdicts[d].append(reasons)
     questions = [[{"role": "system", "content": prompts["judge_system"]},
@@ -396,6 +400,14 @@ def check_drafts(drafts: list[Draft], rules: ShowRules, llm: LLM, prompts: dict[
     log.info("support: %d sentences checked, %d asked of the judge (%.1f s)",
              sum(len(r) for v in verdicts for r in v), len(questions), time.perf_counter() - started)
     return [_kept(draft, verdicts[d]) for d, draft in enumerate(drafts)]
+
+
+def _says_again(said: frozenset[str], earlier: frozenset[str]) -> bool:
+    """Whether a sentence (its words) says one said before: nearly the same words, or four or more of
+    its words all but one in the other ("He was caught testing positive for EPO" after "Reyne was ...")."""
+    shared, fewer = len(said & earlier), min(len(said), len(earlier))
+    return bool(said) and (shared >= REPEAT_SHARE * max(len(said), len(earlier)) or
+                           (fewer >= 4 and shared >= REPEAT_SHARE * fewer))
 
 
 def _kept(draft: Draft, verdicts: list[list[str]]) -> tuple[list[Turn], list[Dropped]]:
